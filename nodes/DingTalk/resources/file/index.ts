@@ -1,0 +1,91 @@
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import {
+	FILE_ID,
+	idProperty,
+	OPEN_CONVERSATION_ID,
+	OPERATOR_UNION_ID,
+	RECEIVER_UNION_ID,
+	SPACE_ID,
+	UNION_ID_HINT,
+} from '../../shared/descriptions';
+import type { DingTalkOperation } from '../../shared/operation';
+import { PATHS } from '../../shared/wire';
+
+const toGroup = ['sendLinkToGroup', 'sendToGroup'];
+const all = ['sendToUser', ...toGroup];
+const show = (operations: string[]) => ({ resource: ['file'], operation: operations });
+
+export const fileDescription: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['file'] } },
+		options: [
+			{
+				name: 'Send Link to Group',
+				value: 'sendLinkToGroup',
+				action: 'Send a link to a file to a group',
+				description: 'Post a link to a file of DingTalk storage in a group chat (internal apps only)',
+			},
+			{
+				name: 'Send to Group',
+				value: 'sendToGroup',
+				action: 'Send a file to a group',
+				description: 'Post the file itself (a copy) from DingTalk storage in a group chat',
+			},
+			{
+				name: 'Send to User',
+				value: 'sendToUser',
+				action: 'Send a file to a user',
+				description: "Send a file from DingTalk storage to a user's chat with the app",
+			},
+		],
+		default: 'sendToUser',
+	},
+	idProperty(RECEIVER_UNION_ID, show(['sendToUser']), `The user who receives the file. ${UNION_ID_HINT}.`),
+	idProperty(
+		OPEN_CONVERSATION_ID,
+		show(toGroup),
+		'The openConversationId of the group chat the file goes to (starts with "cid")',
+		'cidXXXXXXXXXXXXXXXXXXXX==',
+	),
+	idProperty(
+		OPERATOR_UNION_ID,
+		show(toGroup),
+		`A member of the group who may add files to it; the file is posted on their behalf. ${UNION_ID_HINT}.`,
+	),
+	idProperty(SPACE_ID, show(all), 'The ID of the space the file is in, for example from Group Space > Get'),
+	idProperty(FILE_ID, show(all), 'The ID (dentryId) of the file in that space; folders cannot be sent'),
+];
+
+const fileOutput: DingTalkOperation['postReceive'] = (item, answer) => ({
+	json: (answer.file ?? {}) as IDataObject,
+	pairedItem: { item: item.itemIndex },
+});
+
+// Sends are never repeated when DingTalk may have carried them out, and go one at a time, in item order.
+export const fileOperations: Record<string, DingTalkOperation> = {
+	sendToUser: {
+		call: { family: 'new', method: 'POST', path: PATHS.sendFileToUser, sendsMessage: true },
+		query: { unionId: RECEIVER_UNION_ID },
+		body: { spaceId: SPACE_ID, dentryId: FILE_ID },
+		postReceive: fileOutput,
+		concurrency: 1,
+	},
+	sendLinkToGroup: {
+		call: { family: 'new', method: 'POST', path: PATHS.sendFileLinkToGroup, sendsMessage: true },
+		query: { unionId: OPERATOR_UNION_ID },
+		body: { spaceId: SPACE_ID, dentryId: FILE_ID, openConversationId: OPEN_CONVERSATION_ID },
+		postReceive: fileOutput,
+		concurrency: 1,
+	},
+	sendToGroup: {
+		call: { family: 'new', method: 'POST', path: PATHS.sendFileToGroup, sendsMessage: true },
+		query: { unionId: OPERATOR_UNION_ID },
+		body: { spaceId: SPACE_ID, dentryId: FILE_ID, openConversationId: OPEN_CONVERSATION_ID },
+		postReceive: fileOutput,
+		concurrency: 1,
+	},
+};

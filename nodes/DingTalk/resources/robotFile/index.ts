@@ -1,0 +1,115 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { extensionOf, mimeTypeOfExtension, sniffExtension } from '../../shared/binary';
+import { defaultRobotCodeOf } from '../../shared/app';
+import { DOWNLOAD_CODE, idProperty, ROBOT_CODE } from '../../shared/descriptions';
+import { readId, type DingTalkOperation } from '../../shared/operation';
+import { PATHS } from '../../shared/wire';
+
+const showForDownload = { resource: ['robotFile'], operation: ['download'] };
+
+export const robotFileDescription: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['robotFile'] } },
+		options: [
+			{
+				name: 'Download',
+				value: 'download',
+				action: 'Download a file sent to the robot',
+				description: 'Download a file, picture, voice clip or video a user sent to the robot',
+			},
+		],
+		default: 'download',
+	},
+	idProperty(
+		DOWNLOAD_CODE,
+		showForDownload,
+		"The downloadCode of the robot message's content (content.downloadCode); it expires soon after the message",
+	),
+	{
+		displayName: 'Robot Code',
+		name: ROBOT_CODE.parameter,
+		type: 'string',
+		default: '',
+		description:
+			"The code of the robot that received the message. Empty: the credential's Robot Code, or its AppKey (an internal app's robot code).",
+		displayOptions: { show: showForDownload },
+	},
+	{
+		displayName: 'Download Content',
+		name: 'downloadContent',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether to fetch the file and output it as binary data. Off: output only the temporary download URL.',
+		displayOptions: { show: showForDownload },
+	},
+	{
+		displayName: 'File Name',
+		name: 'fileName',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. {{ $json.content.fileName }}',
+		description:
+			"The file's real name, for example the message's content.fileName. DingTalk serves files as *.file; without a name the extension is restored from the content.",
+		displayOptions: { show: { ...showForDownload, downloadContent: [true] } },
+	},
+	{
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		hint: 'The name of the output binary field to put the file in',
+		displayOptions: { show: { ...showForDownload, downloadContent: [true] } },
+	},
+];
+
+/** The name a robot file gets: the message's own name when known, else DingTalk's with the real extension. */
+export function restoreFileName(requestedName: string, downloadUrl: string, bytes: Buffer): string {
+	const sniffed = sniffExtension(bytes);
+	const name = requestedName.trim();
+	if (name !== '') return extensionOf(name) ? name : `${name}.${sniffed ?? 'bin'}`;
+	let served = 'file';
+	try {
+		served = decodeURIComponent(new URL(downloadUrl).pathname.split('/').pop() || 'file');
+	} catch {
+		// An unparsable URL keeps the generic name.
+	}
+	const base = served.replace(/\.file$/i, '') || 'file';
+	return `${base}.${sniffed ?? 'bin'}`;
+}
+
+export const robotFileOperations: Record<string, DingTalkOperation> = {
+	download: {
+		call: { family: 'new', method: 'POST', path: PATHS.robotFileDownload, sendsMessage: false },
+		preSend: async ({ ctx, itemIndex, transport }, call) => ({
+			...call,
+			json: {
+				downloadCode: readId(ctx, itemIndex, DOWNLOAD_CODE),
+				robotCode: readId(ctx, itemIndex, ROBOT_CODE, defaultRobotCodeOf(transport.credentials)),
+			},
+		}),
+		postReceive: async ({ ctx, itemIndex, transport }, answer) => {
+			const downloadUrl = String(answer.downloadUrl ?? '');
+			if (!ctx.getNodeParameter('downloadContent', itemIndex, true)) {
+				// Returning the temporary link is this setting's job; it is the only place it appears.
+				return { json: { downloadUrl }, pairedItem: { item: itemIndex } };
+			}
+			const bytes = await transport.fetchSignedFile(downloadUrl, itemIndex);
+			const fileName = restoreFileName(String(ctx.getNodeParameter('fileName', itemIndex, '')), downloadUrl, bytes);
+			const mimeType = mimeTypeOfExtension(extensionOf(fileName)) ?? 'application/octet-stream';
+			const property = String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
+			const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
+			return {
+				json: { fileName, fileExtension: extensionOf(fileName), mimeType, fileSize: bytes.length },
+				binary: { [property]: binary },
+				pairedItem: { item: itemIndex },
+			};
+		},
+		concurrency: 4,
+	},
+};

@@ -1,0 +1,94 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
+import type { DingTalkCall, DingTalkTransport } from './transport';
+
+/** What an operation's hooks get for one input item. */
+export interface ItemContext {
+	ctx: IExecuteFunctions;
+	transport: DingTalkTransport;
+	itemIndex: number;
+	/** What a preSend hook hands on to postReceive for the same item. */
+	state: IDataObject;
+}
+
+/**
+ * One operation, described as data: the request it sends (`call`, with `query` and `body` naming the
+ * node parameters they are read from), optional hooks around it, and how the answer becomes the output.
+ * It is executed by the node through the shared transport, not by n8n's routing engine.
+ */
+export interface DingTalkOperation {
+	call: Pick<DingTalkCall, 'family' | 'method' | 'path' | 'sendsMessage' | 'timeoutMs'>;
+	/** Query parameter name -> node parameter it is read from (validated as an ID). */
+	query?: Record<string, IdField>;
+	/** JSON body field -> node parameter it is read from (validated as an ID). */
+	body?: Record<string, IdField>;
+	/** Runs before sending: validates what the fields above cannot and may add a multipart body. */
+	preSend?: (item: ItemContext, call: DingTalkCall) => Promise<DingTalkCall>;
+	/** Turns DingTalk's answer into the output item. */
+	postReceive: (item: ItemContext, answer: IDataObject) => Promise<INodeExecutionData> | INodeExecutionData;
+	/** How many items may be in flight at once; sends keep to 1 so messages arrive in item order. */
+	concurrency: number;
+}
+
+export interface IdField {
+	parameter: string;
+	label: string;
+	/** A fixed prefix DingTalk uses for this kind of ID, checked before sending. */
+	prefix?: string;
+}
+
+export const MAX_ID_LENGTH = 512;
+
+/** Reads a node parameter that holds a DingTalk ID and refuses an empty or malformed one. */
+export function readId(ctx: IExecuteFunctions, itemIndex: number, field: IdField, fallback?: string): string {
+	const raw = ctx.getNodeParameter(field.parameter, itemIndex, '') as unknown;
+	const value = (typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '').trim() || (fallback ?? '');
+	const refuse = (reason: string) =>
+		new NodeOperationError(ctx.getNode(), `${field.label}: ${reason}`, {
+			itemIndex,
+			description: `Check the "${field.label}" field of item ${itemIndex + 1}. Nothing was sent to DingTalk.`,
+		});
+	if (value === '') throw refuse('is empty');
+	if (/\s/.test(value)) throw refuse(`"${value}" contains spaces or line breaks`);
+	if (value.length > MAX_ID_LENGTH) throw refuse(`is longer than ${MAX_ID_LENGTH} characters`);
+	if (field.prefix && !value.startsWith(field.prefix)) {
+		throw refuse(`"${value}" does not look like one: it should start with "${field.prefix}"`);
+	}
+	return value;
+}
+
+/** Builds the call of one item: IDs first (nothing is sent when one is bad), then the hook. */
+export async function buildCall(operation: DingTalkOperation, item: ItemContext): Promise<DingTalkCall> {
+	const read = (fields: Record<string, IdField> | undefined) =>
+		fields
+			? Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, readId(item.ctx, item.itemIndex, field)]))
+			: undefined;
+	const call: DingTalkCall = { ...operation.call, query: read(operation.query), json: read(operation.body) };
+	return operation.preSend ? await operation.preSend(item, call) : call;
+}
+
+/** Runs `work` for items 0..count-1 with at most `limit` in flight, keeping the results in item order. */
+export async function mapItems<T>(count: number, limit: number, work: (index: number) => Promise<T>): Promise<T[]> {
+	const results = new Array<T>(count);
+	let next = 0;
+	let failed = false;
+	const worker = async () => {
+		while (!failed && next < count) {
+			const index = next++;
+			let succeeded = false;
+			try {
+				results[index] = await work(index);
+				succeeded = true;
+			} finally {
+				// A failure stops new items from starting; those in flight finish.
+				if (!succeeded) failed = true;
+			}
+		}
+	};
+	await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, count)) }, worker));
+	return results;
+}

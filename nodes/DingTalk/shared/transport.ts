@@ -1,0 +1,377 @@
+import {
+	NodeApiError,
+	sleep,
+	type ICredentialDataDecryptedObject,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHttpRequestOptions,
+	type JsonObject,
+} from 'n8n-workflow';
+import {
+	appIdentityOf,
+	asAppCredentials,
+	baseUrlsOf,
+	redact,
+	secretsOf,
+	TokenRequestError,
+	type DingTalkAppCredentials,
+} from './app';
+import {
+	CALLS_PER_SECOND_PER_APP_AND_API,
+	classifyAnswer,
+	ERROR_GUIDE,
+	RATE_WINDOW_MS,
+	type ApiFamily,
+	type DingTalkFailure,
+} from './wire';
+
+export const CREDENTIAL_TYPE = 'dingTalkApi';
+
+/** One DingTalk API call, described as data. A multipart body is rebuilt for every attempt. */
+export interface DingTalkCall {
+	family: ApiFamily;
+	method: 'GET' | 'POST';
+	path: string;
+	query?: Record<string, string>;
+	json?: IDataObject;
+	multipart?: () => { body: Buffer; contentType: string };
+	/** DingTalk may have carried it out when the answer is lost: never sent twice (duplicates in a chat). */
+	sendsMessage: boolean;
+	timeoutMs?: number;
+}
+
+export interface TransportOptions {
+	callsPerSecond: number;
+	maxRetries: number;
+}
+
+export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
+	callsPerSecond: CALLS_PER_SECOND_PER_APP_AND_API,
+	maxRetries: 4,
+};
+
+// Refresh this long before DingTalk's expiry, so no call races the end of a token's life.
+const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
+// Our clock starts before the request leaves; DingTalk's when it arrives. Keep a little slack.
+const RATE_WINDOW_SLACK_MS = 50;
+const MAX_BACKOFF_MS = 8000;
+// Node's network error codes that mean nothing reached DingTalk, so any call may be sent again.
+const NOT_SENT_ERROR_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+interface AppTokenState {
+	token?: string;
+	expiresAt: number;
+	seeded: boolean;
+	refreshing?: Promise<void>;
+	refreshFailure?: Error;
+}
+
+// Module state lives as long as n8n's process: shared by every item and execution using the same app.
+const tokenStates = new Map<string, AppTokenState>();
+const sendTimes = new Map<string, number[]>();
+
+function tokenStateOf(appIdentity: string): AppTokenState {
+	let state = tokenStates.get(appIdentity);
+	if (!state) {
+		state = { expiresAt: 0, seeded: false };
+		tokenStates.set(appIdentity, state);
+	}
+	return state;
+}
+
+/** Waits until one more call keeps every rolling window under the limit, then books it. */
+async function takeRateSlot(key: string, perSecond: number): Promise<void> {
+	const window = RATE_WINDOW_MS + RATE_WINDOW_SLACK_MS;
+	for (;;) {
+		const now = Date.now();
+		const times = (sendTimes.get(key) ?? []).filter((time) => now - time < window);
+		if (times.length < perSecond) {
+			times.push(now);
+			sendTimes.set(key, times);
+			return;
+		}
+		sendTimes.set(key, times);
+		await sleep(times[0] + window - now + 1);
+	}
+}
+
+function backoffMs(attempt: number): number {
+	const base = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
+	return base / 2 + Math.random() * (base / 2);
+}
+
+function networkCodeOf(error: unknown): string | undefined {
+	const candidates = [error, (error as { cause?: unknown })?.cause, (error as { cause?: { cause?: unknown } })?.cause?.cause];
+	for (const candidate of candidates) {
+		const code = (candidate as { code?: unknown })?.code;
+		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+	}
+	return undefined;
+}
+
+function tokenFailureOf(error: unknown): DingTalkFailure | undefined {
+	let current: unknown = error;
+	for (let depth = 0; depth < 4 && current; depth++) {
+		if (current instanceof TokenRequestError) return current.failure;
+		current = (current as { cause?: unknown }).cause;
+	}
+	return undefined;
+}
+
+/**
+ * The one place that sends requests to DingTalk: owns the token (fetched once per app, refreshed before
+ * expiry and when DingTalk rejects it), the per-app-and-API rate limit, retries, error mapping and redaction.
+ */
+export class DingTalkTransport {
+	readonly credentials: DingTalkAppCredentials;
+
+	private readonly appIdentity: string;
+
+	private readonly secrets: string[];
+
+	private constructor(
+		private readonly ctx: IExecuteFunctions,
+		credentialData: IDataObject,
+		private readonly options: TransportOptions,
+	) {
+		this.credentials = asAppCredentials(credentialData as never);
+		this.appIdentity = appIdentityOf(this.credentials);
+		this.secrets = secretsOf(this.credentials);
+	}
+
+	static async open(ctx: IExecuteFunctions, options: TransportOptions): Promise<DingTalkTransport> {
+		const data = await ctx.getCredentials(CREDENTIAL_TYPE);
+		return new DingTalkTransport(ctx, data as IDataObject, options);
+	}
+
+	/** Sends a call and returns DingTalk's answer body; throws a NodeApiError that says what to do. */
+	async call<T = IDataObject>(call: DingTalkCall, itemIndex: number): Promise<T> {
+		let healed = false;
+		for (let attempt = 0; ; attempt++) {
+			let outcome: { status: number; body: unknown; headers?: Record<string, unknown>; token: string };
+			try {
+				outcome = await this.sendWithToken(call);
+			} catch (error) {
+				const tokenFailure = tokenFailureOf(error);
+				if (tokenFailure) throw this.apiError(tokenFailure, itemIndex);
+				const code = networkCodeOf(error) ?? 'ERROR';
+				const mayResend = NOT_SENT_ERROR_CODES.has(code) || !call.sendsMessage;
+				if (mayResend && attempt < this.options.maxRetries) {
+					await sleep(backoffMs(attempt));
+					continue;
+				}
+				throw this.networkError(error, code, call, itemIndex);
+			}
+
+			const verdict = classifyAnswer(call.family, outcome);
+			if (verdict.kind === 'ok') return outcome.body as T;
+			if (verdict.kind === 'invalidToken' && !healed) {
+				// DingTalk did not carry the call out: get a new token and send it once more.
+				healed = true;
+				this.forgetToken(outcome.token);
+				attempt--;
+				continue;
+			}
+			const retryable =
+				verdict.kind === 'rateLimited' ||
+				verdict.kind === 'busy' ||
+				(verdict.kind === 'maybeExecuted' && !call.sendsMessage);
+			if (retryable && attempt < this.options.maxRetries) {
+				await sleep(backoffMs(attempt));
+				continue;
+			}
+			if (verdict.kind === 'maybeExecuted' && call.sendsMessage) {
+				throw this.apiError(verdict.failure, itemIndex, 'It was not sent again, because DingTalk may already have delivered it: check the chat before running it again.');
+			}
+			throw this.apiError(verdict.failure, itemIndex);
+		}
+	}
+
+	/**
+	 * Fetches a signed download URL. The file host is not DingTalk's API: no token goes with it, and the
+	 * URL itself never appears in an error.
+	 */
+	async fetchSignedFile(url: string, itemIndex: number): Promise<Buffer> {
+		for (let attempt = 0; ; attempt++) {
+			let response: { statusCode: number; body: unknown };
+			try {
+				response = (await this.ctx.helpers.httpRequest({
+					method: 'GET',
+					url,
+					encoding: 'arraybuffer',
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+					timeout: 300_000,
+				})) as { statusCode: number; body: unknown };
+			} catch (error) {
+				if (attempt < this.options.maxRetries) {
+					await sleep(backoffMs(attempt));
+					continue;
+				}
+				throw new NodeApiError(this.ctx.getNode(), { code: networkCodeOf(error) ?? 'ERROR' } as JsonObject, {
+					message: `Could not download the file from DingTalk's file host (${networkCodeOf(error) ?? 'network error'})`,
+					description: 'The temporary download link could not be fetched. Run the node again to get a fresh link.',
+					itemIndex,
+				});
+			}
+			if (response.statusCode >= 200 && response.statusCode < 300) {
+				return Buffer.from(response.body as ArrayBuffer);
+			}
+			if (response.statusCode >= 500 && attempt < this.options.maxRetries) {
+				await sleep(backoffMs(attempt));
+				continue;
+			}
+			throw new NodeApiError(this.ctx.getNode(), { httpCode: String(response.statusCode) } as JsonObject, {
+				message: `DingTalk's file host refused the download (HTTP ${response.statusCode})`,
+				description:
+					'The temporary download link was rejected or has expired. Links are short-lived: run the node again to get a fresh one.',
+				httpCode: String(response.statusCode),
+				itemIndex,
+			});
+		}
+	}
+
+	/** Sends one attempt with the app's current token, becoming the one that fetches it when there is none. */
+	private async sendWithToken(call: DingTalkCall) {
+		const state = tokenStateOf(this.appIdentity);
+		for (;;) {
+			if (state.refreshing) {
+				const refresh = state.refreshing;
+				await refresh;
+				if (state.refreshFailure && !state.token) throw state.refreshFailure;
+				continue;
+			}
+			if (!state.seeded) {
+				// A token n8n stored in the credential by an earlier execution serves until its expiry.
+				state.seeded = true;
+				const stored = this.credentials.accessToken;
+				const expiresAt = Number(this.credentials.expiresAt) || 0;
+				if (!state.token && stored && expiresAt - TOKEN_REFRESH_MARGIN_MS > Date.now()) {
+					state.token = stored;
+					state.expiresAt = expiresAt;
+				}
+			}
+			if (state.token && state.expiresAt - TOKEN_REFRESH_MARGIN_MS > Date.now()) {
+				const token = state.token;
+				return { ...(await this.send(call, { ...this.credentials, accessToken: token })), token };
+			}
+			// No usable token: this call fetches one through n8n (the credential's preAuthentication, which
+			// n8n persists), while every other call for the same app waits for it.
+			const credentials: DingTalkAppCredentials = { ...this.credentials, accessToken: '' };
+			let result: Awaited<ReturnType<DingTalkTransport['send']>> | undefined;
+			let failure: Error | undefined;
+			state.refreshFailure = undefined;
+			state.refreshing = (async () => {
+				try {
+					result = await this.send(call, credentials);
+				} catch (error) {
+					failure = error as Error;
+				}
+				if (credentials.accessToken) {
+					state.token = credentials.accessToken;
+					state.expiresAt = Number(credentials.expiresAt) || Date.now() + 7_200_000;
+				} else if (failure) {
+					state.refreshFailure = failure;
+				}
+			})();
+			try {
+				await state.refreshing;
+			} finally {
+				state.refreshing = undefined;
+			}
+			if (failure) throw failure;
+			return { ...result!, token: credentials.accessToken ?? '' };
+		}
+	}
+
+	private forgetToken(rejected: string): void {
+		const state = tokenStateOf(this.appIdentity);
+		// Only the first call to see this token rejected drops it; the others then use its successor.
+		if (state.token === rejected) {
+			state.token = undefined;
+			state.expiresAt = 0;
+		}
+	}
+
+	private async send(call: DingTalkCall, credentials: DingTalkAppCredentials) {
+		await takeRateSlot(`${this.appIdentity} ${call.family} ${call.path}`, this.options.callsPerSecond);
+		const request: IHttpRequestOptions = {
+			method: call.method,
+			baseURL: baseUrlsOf(this.credentials)[call.family],
+			url: call.path,
+			qs: call.query ? { ...call.query } : undefined,
+			json: true,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: call.timeoutMs ?? 60_000,
+		};
+		if (call.multipart) {
+			const { body, contentType } = call.multipart();
+			request.body = body;
+			request.headers = { 'content-type': contentType };
+		} else if (call.json) {
+			request.body = call.json;
+			request.headers = { 'content-type': 'application/json' };
+		}
+		const response = (await this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, CREDENTIAL_TYPE, request, {
+			credentialsDecrypted: {
+				id: this.ctx.getNode().credentials?.[CREDENTIAL_TYPE]?.id ?? '',
+				name: this.ctx.getNode().credentials?.[CREDENTIAL_TYPE]?.name ?? '',
+				type: CREDENTIAL_TYPE,
+				data: credentials as unknown as ICredentialDataDecryptedObject,
+			},
+		})) as { statusCode: number; body: unknown; headers?: Record<string, unknown> };
+		return { status: response.statusCode, body: parseBody(response.body), headers: response.headers };
+	}
+
+	private apiError(failure: DingTalkFailure, itemIndex: number, extra?: string): NodeApiError {
+		const guide = ERROR_GUIDE[failure.code] ?? ERROR_GUIDE[failure.code.split('/')[0]];
+		const scopes = failure.requiredScopes?.length ? failure.requiredScopes.join(', ') : 'the permission this operation needs';
+		const dingTalkMessage = redact(failure.message, this.secrets);
+		const message = guide
+			? `DingTalk: ${guide.meaning} [${failure.code}]`
+			: `DingTalk returned an error: ${dingTalkMessage || 'no message'} [${failure.code}]`;
+		const description = [
+			`DingTalk's code: ${failure.code}`,
+			dingTalkMessage ? `DingTalk's message: ${dingTalkMessage}` : undefined,
+			failure.requestId ? `Request ID: ${failure.requestId}` : undefined,
+			failure.requiredScopes?.length ? `Missing permission: ${scopes}` : undefined,
+			guide ? `What to do: ${guide.action.replace('{scopes}', scopes)}` : undefined,
+			extra,
+		]
+			.filter(Boolean)
+			.join('\n');
+		const errorResponse: JsonObject = { code: failure.code, message: dingTalkMessage, requestId: failure.requestId ?? null };
+		if (failure.requiredScopes) errorResponse.requiredScopes = failure.requiredScopes;
+		const error = new NodeApiError(this.ctx.getNode(), errorResponse, {
+			message,
+			description,
+			httpCode: String(failure.status),
+			itemIndex,
+		});
+		// Continue On Fail puts these in the error item, so workflows can branch on DingTalk's code.
+		error.context.dingTalk = { code: failure.code, requestId: failure.requestId };
+		return error;
+	}
+
+	private networkError(error: unknown, code: string, call: DingTalkCall, itemIndex: number): NodeApiError {
+		const detail = redact(String((error as Error)?.message ?? error), this.secrets);
+		const unsure = call.sendsMessage && !NOT_SENT_ERROR_CODES.has(code);
+		return new NodeApiError(this.ctx.getNode(), { code, message: detail } as JsonObject, {
+			message: `Could not reach DingTalk (${code})`,
+			description: unsure
+				? `${detail}\nIt was not sent again, because DingTalk may already have delivered it: check the chat before running it again.`
+				: `${detail}\nCheck the network and the credential's region or base URLs.`,
+			itemIndex,
+		});
+	}
+}
+
+function parseBody(body: unknown): unknown {
+	if (typeof body !== 'string') return body;
+	try {
+		return JSON.parse(body);
+	} catch {
+		return body;
+	}
+}

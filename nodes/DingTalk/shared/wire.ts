@@ -1,0 +1,295 @@
+/**
+ * Everything this package knows about DingTalk's wire format: hosts, paths, token placement, error
+ * codes and media rules. Facts that DingTalk's own pages do not confirm are marked ASSUMPTION and listed
+ * in the README, so each can be checked against the real service in one place.
+ */
+
+export type Region = 'china' | 'international' | 'custom';
+export type ApiFamily = 'new' | 'legacy';
+
+export const REGION_BASE_URLS: Record<Exclude<Region, 'custom'>, Record<ApiFamily, string>> = {
+	china: { new: 'https://api.dingtalk.com', legacy: 'https://oapi.dingtalk.com' },
+	international: { new: 'https://api.dingtalk.io', legacy: 'https://oapi.dingtalk.io' },
+};
+
+/** The new API takes the token in a header, the legacy API in the query string. */
+export const TOKEN_HEADER = 'x-acs-dingtalk-access-token';
+export const LEGACY_TOKEN_QUERY = 'access_token';
+
+export const PATHS = {
+	internalAppGrant: '/v1.0/oauth2/accessToken',
+	// One doc table omits /v1.0 here; the path without it answers 404.
+	thirdPartyAppGrant: '/v1.0/oauth2/corpAccessToken',
+	groupSpaceQuery: '/v1.0/convFile/conversations/spaces/query',
+	sendFileToUser: '/v1.0/convFile/apps/conversations/files/send',
+	sendFileLinkToGroup: '/v1.0/convFile/conversations/files/links/send',
+	// ASSUMPTION: no DingTalk page among ours documents this endpoint; its shape (same body and answer
+	// as the link send) comes from the official generated SDK.
+	sendFileToGroup: '/v1.0/convFile/conversations/files/send',
+	robotFileDownload: '/v1.0/robot/messageFiles/download',
+	// ASSUMPTION: the new-API token (the only kind a third-party app can get) is accepted by this legacy
+	// endpoint in the access_token query; other clients rely on it, the docs do not say so.
+	mediaUpload: '/media/upload',
+} as const;
+
+/** Lifetime DingTalk gives a token when an answer does not say (seconds). */
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 7200;
+
+/**
+ * DingTalk's documented limit for a standard organisation: calls per second per app per API.
+ * ASSUMPTION: DingTalk does not say how its second is counted; we keep every rolling 1,000 ms window
+ * under the limit, the safe reading.
+ */
+export const CALLS_PER_SECOND_PER_APP_AND_API = 20;
+export const RATE_WINDOW_MS = 1000;
+
+/** A DingTalk answer reduced to what decides what happens next. */
+export interface DingTalkAnswer {
+	status: number;
+	body: unknown;
+	headers?: Record<string, unknown>;
+}
+
+export type Verdict =
+	| { kind: 'ok' }
+	| { kind: 'invalidToken' | 'rateLimited' | 'busy' | 'maybeExecuted' | 'failed'; failure: DingTalkFailure };
+
+export interface DingTalkFailure {
+	status: number;
+	/** The new API's string code, or the legacy errcode (with sub_code when present) as text. */
+	code: string;
+	message: string;
+	requestId?: string;
+	requiredScopes?: string[];
+}
+
+const INVALID_TOKEN_CODES = new Set(['InvalidAuthentication']);
+// 42001 = expired, 40014/40001 = invalid; errcode 88 wraps the real reason in sub_code.
+const INVALID_TOKEN_ERRCODES = new Set(['40014', '42001', '40001', '88/40014']);
+const RATE_LIMIT_CODE_PREFIXES = ['Forbidden.AccessDenied.Qps', 'Forbidden.AccessDenied.Qpm'];
+const RATE_LIMIT_ERRCODES = new Set(['90018', '90002']);
+const BUSY_CODES = new Set(['system.busy', 'systemBusy']);
+const BUSY_ERRCODES = new Set(['-1']);
+// The call may have been carried out: a timeout or a server error after the body was sent.
+const MAYBE_EXECUTED_ERRCODES = new Set(['15']);
+
+function asRecord(value: unknown): Record<string, unknown> {
+	return value !== null && typeof value === 'object' && !Array.isArray(value)
+		? (value as Record<string, unknown>)
+		: {};
+}
+
+function text(value: unknown): string | undefined {
+	if (typeof value === 'string' && value !== '') return value;
+	if (typeof value === 'number') return String(value);
+	return undefined;
+}
+
+function requestIdOf(body: Record<string, unknown>, headers?: Record<string, unknown>): string | undefined {
+	return (
+		text(body.requestid) ??
+		text(body.requestId) ??
+		text(body.request_id) ??
+		text(headers?.['x-acs-request-id'])
+	);
+}
+
+/** Reads an answer of either API family and says whether it succeeded and, if not, why. */
+export function classifyAnswer(family: ApiFamily, answer: DingTalkAnswer): Verdict {
+	const body = asRecord(answer.body);
+	const requestId = requestIdOf(body, answer.headers);
+	if (family === 'legacy' && answer.status < 300) {
+		const errcode = text(body.errcode);
+		if (errcode === undefined || errcode === '0') {
+			return answer.body !== null && typeof answer.body === 'object'
+				? { kind: 'ok' }
+				: failedVerdict('failed', answer.status, 'unexpectedAnswer', 'DingTalk answered with something that is not JSON', requestId);
+		}
+		const subCode = text(body.sub_code);
+		const code = subCode !== undefined ? `${errcode}/${subCode}` : errcode;
+		const message = text(body.errmsg) ?? text(body.sub_msg) ?? '';
+		if (INVALID_TOKEN_ERRCODES.has(code) || INVALID_TOKEN_ERRCODES.has(errcode)) {
+			return failedVerdict('invalidToken', answer.status, code, message, requestId);
+		}
+		if (RATE_LIMIT_ERRCODES.has(errcode)) return failedVerdict('rateLimited', answer.status, code, message, requestId);
+		if (BUSY_ERRCODES.has(errcode)) return failedVerdict('busy', answer.status, code, message, requestId);
+		if (MAYBE_EXECUTED_ERRCODES.has(errcode)) {
+			return failedVerdict('maybeExecuted', answer.status, code, message, requestId);
+		}
+		return failedVerdict('failed', answer.status, code, message, requestId);
+	}
+	if (answer.status >= 200 && answer.status < 300) return { kind: 'ok' };
+
+	const code = text(body.code) ?? text(body.errcode) ?? `HTTP ${answer.status}`;
+	const message = text(body.message) ?? text(body.errmsg) ?? '';
+	const scopes = asRecord(body.accessdenieddetail).requiredScopes;
+	const requiredScopes = Array.isArray(scopes) ? scopes.map(String) : undefined;
+	if (INVALID_TOKEN_CODES.has(code)) return failedVerdict('invalidToken', answer.status, code, message, requestId);
+	if (answer.status === 429 || RATE_LIMIT_CODE_PREFIXES.some((prefix) => code.startsWith(prefix))) {
+		return failedVerdict(BUSY_CODES.has(code) ? 'busy' : 'rateLimited', answer.status, code, message, requestId);
+	}
+	if (BUSY_CODES.has(code)) return failedVerdict('busy', answer.status, code, message, requestId);
+	if (answer.status >= 500) return failedVerdict('maybeExecuted', answer.status, code, message, requestId);
+	const failure: DingTalkFailure = { status: answer.status, code, message, requestId, requiredScopes };
+	return { kind: 'failed', failure };
+}
+
+function failedVerdict(
+	kind: Exclude<Verdict['kind'], 'ok'>,
+	status: number,
+	code: string,
+	message: string,
+	requestId: string | undefined,
+): Verdict {
+	return { kind, failure: { status, code, message, requestId } } as Verdict;
+}
+
+/**
+ * What each documented code means for the user and what to do about it. Keys are the new API's codes
+ * or the legacy errcodes. `{scopes}` is replaced by the permissions DingTalk says are missing.
+ */
+export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = {
+	// Token and app credentials
+	invalidClientIdOrSecret: {
+		meaning: 'DingTalk does not accept the Client ID (AppKey) or Client Secret (AppSecret)',
+		action: 'Copy both again from the app\'s "Credentials & Basic Info" page in the DingTalk developer console, and check the credential\'s region.',
+	},
+	InvalidAuthentication: {
+		meaning: 'DingTalk did not accept the access token',
+		action: 'The node fetched a new token and retried once; if this persists, check that the credential\'s region and base URLs match the app.',
+	},
+	'AuthenticationFailed.MissingParameter': {
+		meaning: 'the request reached DingTalk without an access token',
+		action: 'Check the credential\'s custom base URLs: the token is only added to requests for the API base URL.',
+	},
+	'Forbidden.AccessDenied.AccessTokenPermissionDenied': {
+		meaning: 'the DingTalk app lacks the API permission this operation needs',
+		action: 'In the DingTalk developer console open the app, go to Permissions, apply for {scopes}, and publish a new version of the app.',
+	},
+	'Forbidden.AccessDenied.ApiCountLimitForOrg': {
+		meaning: 'the organisation has used up its monthly DingTalk API call quota',
+		action: 'Wait for the quota to reset next month or upgrade the DingTalk edition.',
+	},
+	'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi': {
+		meaning: 'DingTalk\'s limit of calls per second for this app and API was exceeded, even after retries',
+		action: 'Lower the node\'s "Calls per Second" option, or spread the work over a longer time.',
+	},
+	'Forbidden.AccessDenied.QpsLimitForApi': {
+		meaning: 'DingTalk is limiting calls to this API for everyone, even after retries',
+		action: 'Try again later.',
+	},
+	'Forbidden.AccessDenied.QpmLimitForAppkeyAndApi': {
+		meaning: 'DingTalk\'s limit of calls per minute for this app and API was exceeded, even after retries',
+		action: 'Spread the work over a longer time.',
+	},
+	'Forbidden.AccessDenied.QpsLimitForSuitekeyAndOrgAndApi': {
+		meaning: 'DingTalk\'s limit of calls per second for this third-party app in this organisation was exceeded, even after retries',
+		action: 'Lower the node\'s "Calls per Second" option.',
+	},
+	'system.busy': { meaning: 'DingTalk is busy', action: 'Try again in a moment.' },
+	systemBusy: { meaning: 'DingTalk is busy', action: 'Try again in a moment.' },
+	// Group files (convFile)
+	paramError: {
+		meaning: 'DingTalk rejected a parameter',
+		action: 'Check every ID in the node for typos and stray spaces.',
+	},
+	'paramError.conversationId': {
+		meaning: 'DingTalk rejected the Open Conversation ID',
+		action: 'Use the group\'s openConversationId (it starts with "cid"), for example from the robot message or the group-creation API.',
+	},
+	'paramError.spaceId': {
+		meaning: 'DingTalk rejected the Space ID',
+		action: 'Use the spaceId returned by Group Space > Get.',
+	},
+	'paramError.dentryId': {
+		meaning: 'DingTalk rejected the File ID (dentryId)',
+		action: 'Use the id of a file (not a folder) in that space.',
+	},
+	permissionDenied: {
+		meaning: 'the user given as Union ID may not use this group\'s files (not a member, or without rights)',
+		action: 'Use the unionId of a member of the group who may read and add its files, and check that the app has the permission the operation needs (ConvFile.Space.Read to look up a space, ConvFile.File.Send to send).',
+	},
+	acrossOrgAccessForbidden: {
+		meaning: 'the group belongs to another organisation than the app',
+		action: 'Use a group of the organisation the credential\'s app is installed in.',
+	},
+	conversationNotExist: {
+		meaning: 'DingTalk found no group with this Open Conversation ID',
+		action: 'Check the ID; the group may have been dissolved.',
+	},
+	spaceNotExist: {
+		meaning: 'DingTalk found no storage space with this ID',
+		action: 'Look the space up again with Group Space > Get.',
+	},
+	dentryNotExist: {
+		meaning: 'DingTalk found no file with this ID in the space',
+		action: 'Check the File ID; the file may have been deleted or moved.',
+	},
+	folderNotSupport: {
+		meaning: 'the ID names a folder, and only files can be sent',
+		action: 'Pick a file inside the folder instead.',
+	},
+	systemError: { meaning: 'DingTalk had an internal error', action: 'Try again later; if it persists, contact DingTalk support with the request ID.' },
+	unknownError: { meaning: 'DingTalk had an unknown error', action: 'Try again later; if it persists, contact DingTalk support with the request ID.' },
+	// Robot file download
+	'invalidParameter.robotCode.empty': {
+		meaning: 'the Robot Code or the Download Code is empty',
+		action: 'Fill in both; the robot code of an internal app\'s robot is its AppKey.',
+	},
+	'invalidParameter.robotCode.auth': {
+		meaning: 'this download code does not belong to this robot or organisation, or the app may not download robot files',
+		action: 'Use the robot code of the robot that received the message, with the credential of the app it belongs to.',
+	},
+	'invalidParameter.robotCode.downloadCode': {
+		meaning: 'the download code is wrong or has expired',
+		action: 'Download codes are short-lived: download the file soon after the robot receives the message.',
+	},
+	// Legacy media upload (errcodes)
+	'40004': {
+		meaning: 'DingTalk rejected the media type',
+		action: 'Choose image, voice, video or file as the Media Type.',
+	},
+	'40005': {
+		meaning: 'DingTalk rejected the file type for this media type',
+		action: 'Check the allowed formats: image jpg/gif/png/bmp, voice amr/mp3/wav, video mp4, file doc/docx/xls/xlsx/ppt/pptx/zip/pdf/rar.',
+	},
+	'40006': {
+		meaning: 'DingTalk rejected the file size',
+		action: 'Images, videos and files may be up to 20 MB, voice clips up to 2 MB.',
+	},
+	'43008': { meaning: 'DingTalk did not read the upload as multipart form data', action: 'Report this as a bug of the node.' },
+	'41005': { meaning: 'DingTalk found no file in the upload', action: 'Check the Input Binary Field.' },
+	'90018': {
+		meaning: 'DingTalk\'s limit of calls per second for this app and API was exceeded, even after retries',
+		action: 'Lower the node\'s "Calls per Second" option.',
+	},
+	'90002': { meaning: 'DingTalk is limiting calls to this API for everyone, even after retries', action: 'Try again later.' },
+	'90020': { meaning: 'the organisation has used up its monthly DingTalk API call quota', action: 'Wait for the quota to reset or upgrade the DingTalk edition.' },
+	'-1': { meaning: 'DingTalk is busy', action: 'Try again in a moment.' },
+	'15': { meaning: 'DingTalk timed out', action: 'Check in DingTalk whether the action happened before running it again.' },
+	'40096': {
+		meaning: 'DingTalk does not accept the AppKey or AppSecret',
+		action: 'Copy both again from the app\'s page in the DingTalk developer console.',
+	},
+};
+
+/** Media types of the legacy upload and their limits. */
+export type MediaType = 'image' | 'voice' | 'video' | 'file';
+
+// ASSUMPTION: DingTalk does not say whether "20 MB" means 10^6 or 2^20 bytes; we refuse above 2^20-based
+// sizes and say so, so nothing DingTalk would accept is refused by us.
+const MIB = 1024 * 1024;
+export const MEDIA_RULES: Record<MediaType, { maxBytes: number; maxLabel: string; extensions: string[] }> = {
+	image: { maxBytes: 20 * MIB, maxLabel: '20 MB (20 × 1,048,576 bytes)', extensions: ['jpg', 'jpeg', 'gif', 'png', 'bmp'] },
+	voice: { maxBytes: 2 * MIB, maxLabel: '2 MB (2 × 1,048,576 bytes)', extensions: ['amr', 'mp3', 'wav'] },
+	video: { maxBytes: 20 * MIB, maxLabel: '20 MB (20 × 1,048,576 bytes)', extensions: ['mp4'] },
+	file: {
+		maxBytes: 20 * MIB,
+		maxLabel: '20 MB (20 × 1,048,576 bytes)',
+		extensions: ['doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'zip', 'pdf', 'rar'],
+	},
+};
+
+/** The multipart part DingTalk reads the file from, and the form field naming its type. */
+export const MEDIA_FILE_PART = 'media';
+export const MEDIA_TYPE_FIELD = 'type';

@@ -1,0 +1,289 @@
+'use strict';
+// Smoke test of the end-to-end harness (test/e2e/n8n.js): n8n's built-in nodes only, in every n8n line
+// installed here. Proves binary data from base64, SHA256 of a binary property, calls to a local HTTP
+// server, "Continue On Fail" items, a failed execution's parsed output, and the community-package install.
+// Run: npx jest --selectProjects e2e test/e2e/harness.test.js
+const crypto = require('node:crypto');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const { N8nInstance, nodeType, PACKAGE_NAME, E2E_DIR } = require('./n8n');
+
+// jest.config.js sets testTimeout inside the e2e project, where Jest 30 ignores it (a global-only option).
+jest.setTimeout(20 * 60 * 1000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const HAS_DIST = fs.existsSync(path.join(ROOT, 'dist'));
+const LINES = (process.env.E2E_N8N_LINES || '2,1').split(',').map(Number);
+
+const FILES = [
+	Buffer.from('%PDF-1.4\n% first test file\n%%EOF\n'),
+	Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.randomBytes(64), Buffer.from('\n%%EOF\n')]),
+];
+const sha256 = (buffer) => crypto.createHash('sha256').update(buffer).digest('hex');
+
+/** A tiny HTTP server on 127.0.0.1 recording what it is asked. */
+function startServer() {
+	const requests = [];
+	const server = http.createServer((req, res) => {
+		let body = '';
+		req.on('data', (chunk) => (body += chunk));
+		req.on('end', () => {
+			requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+			const ok = !req.url.startsWith('/fail');
+			res.writeHead(ok ? 200 : 500, { 'content-type': 'application/json' });
+			res.end(JSON.stringify(ok ? { ok: true, path: req.url } : { errcode: 40078, errmsg: 'boom from stand-in' }));
+		});
+	});
+	return new Promise((resolve) => {
+		server.listen(0, '127.0.0.1', () => resolve({ server, requests, base: `http://127.0.0.1:${server.address().port}` }));
+	});
+}
+
+const chain = (...names) => {
+	const connections = {};
+	for (let i = 0; i < names.length - 1; i++) {
+		connections[names[i]] = { main: [[{ node: names[i + 1], type: 'main', index: 0 }]] };
+	}
+	return connections;
+};
+
+const trigger = { name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} };
+// Set 3.4 in raw mode: one item with a JSON body (both lines have Set 3.4).
+const setRaw = (name, value) => ({
+	name,
+	type: 'n8n-nodes-base.set',
+	typeVersion: 3.4,
+	parameters: { mode: 'raw', jsonOutput: JSON.stringify(value), options: {} },
+});
+const splitOut = (name, field) => ({
+	name,
+	type: 'n8n-nodes-base.splitOut',
+	typeVersion: 1,
+	parameters: { fieldToSplitOut: field, include: 'noOtherFields', options: {} },
+});
+const httpGet = (name, url, extra = {}) => ({
+	name,
+	type: 'n8n-nodes-base.httpRequest',
+	typeVersion: 4.2,
+	parameters: {
+		url,
+		sendHeaders: true,
+		headerParameters: { parameters: [{ name: 'X-E2E', value: 'harness' }] },
+		options: {},
+	},
+	...extra,
+});
+
+function workflows(base, line) {
+	return {
+		binary: {
+			id: `smokeBinary${line}`,
+			name: 'smoke: binary from base64 + SHA256',
+			nodes: [
+				trigger,
+				setRaw('Files', { files: FILES.map((b, i) => ({ index: i, b64: b.toString('base64') })) }),
+				splitOut('Split', 'files'),
+				{
+					name: 'Convert to File',
+					type: 'n8n-nodes-base.convertToFile',
+					typeVersion: 1.1,
+					parameters: {
+						operation: 'toBinary',
+						sourceProperty: 'b64',
+						binaryPropertyName: 'data',
+						options: { fileName: 'hello.pdf', mimeType: 'application/pdf' },
+					},
+				},
+				{
+					name: 'Hash',
+					type: 'n8n-nodes-base.crypto',
+					typeVersion: 1,
+					parameters: {
+						action: 'hash',
+						type: 'SHA256',
+						binaryData: true,
+						binaryPropertyName: 'data',
+						dataPropertyName: 'sha256',
+						encoding: 'hex',
+					},
+				},
+			],
+			connections: chain('Start', 'Files', 'Split', 'Convert to File', 'Hash'),
+		},
+		http: {
+			id: `smokeHttp${line}`,
+			name: 'smoke: local HTTP',
+			nodes: [trigger, httpGet('HTTP', `${base}/hello?line=${line}`)],
+			connections: chain('Start', 'HTTP'),
+		},
+		continueOnFail: {
+			id: `smokeContinue${line}`,
+			name: 'smoke: continue on fail',
+			nodes: [
+				trigger,
+				setRaw('Paths', { paths: ['ok', 'fail'] }),
+				splitOut('Split', 'paths'),
+				// The current setting, as the editor writes it...
+				httpGet('Modern', `=${base}/{{ $json.paths }}?node=modern`, { onError: 'continueRegularOutput' }),
+				// ...and the legacy flag. Item 0 succeeded above ({ ok: true }), item 1 carries json.error.
+				httpGet('Legacy', `=${base}/{{ $json.ok ? 'ok' : 'fail' }}?node=legacy`, { continueOnFail: true }),
+			],
+			connections: chain('Start', 'Paths', 'Split', 'Modern', 'Legacy'),
+		},
+		failure: {
+			id: `smokeFailure${line}`,
+			name: 'smoke: failed execution',
+			nodes: [trigger, httpGet('Broken', `${base}/fail?node=broken`)],
+			connections: chain('Start', 'Broken'),
+		},
+	};
+}
+
+/** A package with the same name as ours and a trivial `dingTalk` node: exercises the install path while dist/ does not exist. */
+function fixtureTarball() {
+	const dir = path.join(E2E_DIR, 'fixture-package');
+	fs.rmSync(dir, { recursive: true, force: true });
+	fs.mkdirSync(path.join(dir, 'dist', 'nodes'), { recursive: true });
+	fs.writeFileSync(
+		path.join(dir, 'package.json'),
+		JSON.stringify({
+			name: PACKAGE_NAME,
+			version: '0.0.0-fixture',
+			license: 'MIT',
+			files: ['dist'],
+			n8n: { n8nNodesApiVersion: 1, credentials: [], nodes: ['dist/nodes/Fixture.node.js'] },
+			peerDependencies: { 'n8n-workflow': '*' },
+			devDependencies: { typescript: '5.9.3' },
+		}),
+	);
+	fs.writeFileSync(
+		path.join(dir, 'dist', 'nodes', 'Fixture.node.js'),
+		`'use strict';
+class DingTalk {
+	constructor() {
+		this.description = { displayName: 'Fixture', name: 'dingTalk', group: ['transform'], version: 1, description: 'fixture',
+			defaults: { name: 'Fixture' }, inputs: ['main'], outputs: ['main'], properties: [] };
+	}
+	async execute() {
+		return [this.getInputData().map((item, i) => ({ json: { fixture: true }, pairedItem: { item: i } }))];
+	}
+}
+module.exports = { DingTalk };
+`,
+	);
+	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', E2E_DIR], { cwd: dir, encoding: 'utf8' });
+	return path.join(E2E_DIR, JSON.parse(out.slice(out.indexOf('[')))[0].filename);
+}
+
+describe.each(LINES)('n8n line %i harness', (line) => {
+	let n8n;
+	let local;
+	let wf;
+	const report = {};
+
+	beforeAll(async () => {
+		local = await startServer();
+		wf = workflows(local.base, line);
+		// Without dist/ (the node is being written) the real package cannot be packed: install a fixture instead.
+		n8n = new N8nInstance({ line, name: 'harness', installPackage: HAS_DIST });
+		await n8n.setup();
+		if (!HAS_DIST) await n8n.installPackage(fixtureTarball());
+		let t = Date.now();
+		await n8n.importWorkflow(Object.values(wf)); // first n8n process: cold DB, migrations
+		report.firstImportMs = Date.now() - t;
+		t = Date.now();
+		report.binaryRun = await n8n.execute(wf.binary.id);
+		report.firstExecuteMs = Date.now() - t;
+	});
+
+	afterAll(async () => {
+		if (local) {
+			local.server.closeAllConnections();
+			await new Promise((resolve) => local.server.close(resolve));
+		}
+		process.stderr.write(
+			`[harness report] n8n ${n8n && n8n.version}: ${JSON.stringify(n8n && n8n.timings)} first import ${report.firstImportMs} ms, first execute ${report.firstExecuteMs} ms\n`,
+		);
+	});
+
+	test('the package is installed as n8n installs a community package', () => {
+		const pkgJson = JSON.parse(fs.readFileSync(path.join(n8n.packageDir, 'package.json'), 'utf8'));
+		expect(n8n.packageDir).toBe(path.join(n8n.userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME));
+		expect(pkgJson.name).toBe(PACKAGE_NAME);
+		expect(pkgJson.devDependencies).toBeUndefined();
+		expect(pkgJson.peerDependencies).toBeUndefined();
+		expect(pkgJson.optionalDependencies).toBeUndefined();
+		for (const file of pkgJson.n8n.nodes) expect(fs.existsSync(path.join(n8n.packageDir, file))).toBe(true);
+		expect(nodeType('dingTalk')).toBe('n8n-nodes-dingtalk-files.dingTalk');
+	});
+
+	(HAS_DIST ? test.skip : test)('the fixture package runs as n8n-nodes-dingtalk-files.dingTalk', async () => {
+		const result = await n8n.run({
+			id: `smokeFixture${line}`,
+			nodes: [trigger, { name: 'Fixture', type: nodeType('dingTalk'), typeVersion: 1 }],
+			connections: chain('Start', 'Fixture'),
+		});
+		expect(result.error).toBeNull();
+		expect(result.lastNodeOutput).toEqual([{ json: { fixture: true }, pairedItem: { item: 0 } }]);
+	});
+
+	test('binary from base64, SHA256 of a binary property', () => {
+		const result = report.binaryRun;
+		expect(result.error).toBeNull();
+		expect(result.exitCode).toBe(0);
+		expect(result.lastNodeExecuted).toBe('Hash');
+		expect(result.lastNodeOutput.map((item) => item.json.sha256)).toEqual(FILES.map(sha256));
+		expect(result.lastNodeOutput.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		const files = result.runData['Convert to File'][0].data.main[0];
+		expect(files).toHaveLength(2);
+		files.forEach((item, i) => {
+			expect(item.binary.data).toMatchObject({ fileName: 'hello.pdf', mimeType: 'application/pdf', fileExtension: 'pdf' });
+			// 2.x keeps the bytes on disk ('filesystem-v2' + id), 1.x inline as base64.
+			if (item.binary.data.id) expect(item.binary.data.data).toBe('filesystem-v2');
+			else expect(Buffer.from(item.binary.data.data, 'base64').equals(FILES[i])).toBe(true);
+		});
+	});
+
+	test('HTTP Request reaches a local server on 127.0.0.1', async () => {
+		const before = local.requests.length;
+		const result = await n8n.execute(wf.http.id);
+		expect(result.error).toBeNull();
+		const seen = local.requests.slice(before);
+		expect(seen).toHaveLength(1);
+		expect(seen[0]).toMatchObject({ method: 'GET', url: `/hello?line=${line}` });
+		expect(seen[0].headers['x-e2e']).toBe('harness');
+		expect(result.lastNodeOutput).toEqual([{ json: { ok: true, path: `/hello?line=${line}` }, pairedItem: { item: 0 } }]);
+	});
+
+	test('Continue On Fail: onError and the legacy continueOnFail both keep the failed item', async () => {
+		const result = await n8n.execute(wf.continueOnFail.id);
+		expect(result.error).toBeNull();
+		expect(result.exitCode).toBe(0);
+		for (const node of ['Modern', 'Legacy']) {
+			const items = result.runData[node][0].data.main[0];
+			expect(items).toHaveLength(2);
+			expect(items[0]).toMatchObject({ json: { ok: true }, pairedItem: { item: 0 } });
+			expect(items[1].pairedItem).toEqual({ item: 1 });
+			expect(items[1].json.error).toBeDefined();
+			expect(JSON.stringify(items[1].json.error)).toMatch(/500/);
+			process.stderr.write(`[harness report] n8n ${n8n.version} ${node} error item: ${JSON.stringify(items[1])}\n`);
+		}
+		expect(result.lastNodeOutput).toEqual(result.runData.Legacy[0].data.main[0]);
+	});
+
+	test('a failed execution still yields its run data and the error', async () => {
+		const result = await n8n.execute(wf.failure.id);
+		process.stderr.write(`[harness report] n8n ${n8n.version} failed execution error: ${JSON.stringify({ ...result.error, raw: undefined })}\n`);
+		expect(result.exitCode).toBe(1);
+		// NodeApiError for a 500: a generic message, the HTTP code, the server's body in the description.
+		expect(result.error).toMatchObject({ node: 'Broken', name: 'NodeApiError', httpCode: '500' });
+		expect(result.error.message).toBe('The service was not able to process your request');
+		expect(result.error.description).toContain('boom from stand-in');
+		expect(result.lastNodeExecuted).toBe('Broken');
+		expect(result.lastNodeOutput).toEqual([]);
+		expect(result.runData.Broken[0].error).toBeDefined();
+		expect(result.runData.Start[0].data.main[0]).toHaveLength(1);
+	});
+});

@@ -221,6 +221,24 @@ describe('access tokens', () => {
 		const last = sandbox.requests.at(-2);
 		expect(last).toMatchObject({ host: 'legacy', tokenValid: false, appKey: null, errcode: 40014 });
 	});
+
+	test('invalidateTokensAfter(n): the n-th counted call succeeds, the next one meets a dead token', async () => {
+		const token = await appToken();
+		sandbox.invalidateTokensAfter(2);
+		const query = () => api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } });
+		expect((await query()).status).toBe(200);
+		expect((await query()).status).toBe(200);
+		expectApiError(await query(), 400, 'InvalidAuthentication');
+		expect(await appToken()).not.toBe(token);
+	});
+
+	test('issuedTokens() lists every token handed out since the last reset', async () => {
+		const first = await appToken();
+		const suite = await suiteToken();
+		expect(sandbox.issuedTokens()).toEqual([first, suite]);
+		sandbox.reset();
+		expect(sandbox.issuedTokens()).toEqual([]);
+	});
 });
 
 describe('group space query', () => {

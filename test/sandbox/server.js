@@ -233,6 +233,8 @@ function createSandbox(options = {}) {
 	let downloads = new Map(); // file id -> {bytes, fileName, expires}
 	let faults = [];
 	let tokenFetchCount = 0;
+	let everIssued = new Set(); // every token handed out, so tests can search outputs and logs for them
+	let invalidateAfter = null; // counted calls left before every token is invalidated
 	let tokenLifetimeSeconds = initial.tokenLifetimeSeconds;
 	let rateLimit = { ...initial.rateLimit };
 	let downloadUrlLifetimeSeconds = initial.downloadUrlLifetimeSeconds;
@@ -254,8 +256,19 @@ function createSandbox(options = {}) {
 		}
 		const token = crypto.randomBytes(16).toString('hex');
 		tokens.set(token, { appKey: owner.appKey, corpId: owner.corpId, kind: owner.kind, expiresAt });
+		everIssued.add(token);
 		if (reuse) currentAppToken.set(owner.appKey, token);
 		return token;
+	}
+
+	// A counted call may be the one after which every token is invalidated (a token dying mid-run).
+	function countCall(ctx) {
+		ctx.entry.counted = true;
+		if (invalidateAfter !== null && --invalidateAfter <= 0) {
+			invalidateAfter = null;
+			tokens = new Map();
+			currentAppToken = new Map();
+		}
 	}
 
 	const expireIn = () => Math.max(0, Math.ceil(tokenLifetimeSeconds));
@@ -402,7 +415,7 @@ function createSandbox(options = {}) {
 		if (!check.valid) return [API_ERRORS.invalidToken];
 		ctx.auth = check.record;
 		if (!takeRateSlot('api', ctx.auth.appKey, ctx.path)) return [API_ERRORS.qps];
-		ctx.entry.counted = true;
+		countCall(ctx);
 		if (!hasScope(ctx.auth.appKey, route.scope)) {
 			return [API_ERRORS.noScope, `The access token lacks the permission ${route.scope}.`, { accessdenieddetail: { requiredScopes: [route.scope] } }];
 		}
@@ -631,7 +644,7 @@ function createSandbox(options = {}) {
 		if (!check.valid) return [LEGACY_ERRORS.invalidToken];
 		ctx.auth = check.record;
 		if (!takeRateSlot('legacy', ctx.auth.appKey, ctx.path)) return [LEGACY_ERRORS.rateLimited];
-		ctx.entry.counted = true;
+		countCall(ctx);
 		if (!hasScope(ctx.auth.appKey, scope)) return [LEGACY_ERRORS.noScope, `需要权限 ${scope}`];
 		return null;
 	}
@@ -861,12 +874,23 @@ function createSandbox(options = {}) {
 			rateWindows = new Map();
 			downloads = new Map();
 			faults = [];
+			invalidateAfter = null;
+			everIssued = new Set();
 			tokenLifetimeSeconds = initial.tokenLifetimeSeconds;
 			rateLimit = { ...initial.rateLimit };
 			downloadUrlLifetimeSeconds = initial.downloadUrlLifetimeSeconds;
 			media.clear();
 			sent.length = 0;
 			api.clearLog();
+		},
+
+		invalidateTokensAfter(count) {
+			if (!(Number.isInteger(count) && count > 0)) throw new Error('count must be a positive integer');
+			invalidateAfter = count;
+		},
+
+		issuedTokens() {
+			return [...everIssued];
 		},
 
 		invalidateTokens() {

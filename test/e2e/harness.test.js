@@ -71,6 +71,7 @@ const httpGet = (name, url, extra = {}) => ({
 	typeVersion: 4.2,
 	parameters: {
 		url,
+		...(extra.credentials ? { authentication: 'genericCredentialType', genericAuthType: 'httpHeaderAuth' } : {}),
 		sendHeaders: true,
 		headerParameters: { parameters: [{ name: 'X-E2E', value: 'harness' }] },
 		options: {},
@@ -117,7 +118,13 @@ function workflows(base, line) {
 		http: {
 			id: `smokeHttp${line}`,
 			name: 'smoke: local HTTP',
-			nodes: [trigger, httpGet('HTTP', `${base}/hello?line=${line}`)],
+			nodes: [
+				trigger,
+				// With an imported credential (Header Auth): proves importCredentials() stores data n8n decrypts.
+				httpGet('HTTP', `${base}/hello?line=${line}`, {
+					credentials: { httpHeaderAuth: { id: 'smokeHeaderAuth', name: 'Smoke header auth' } },
+				}),
+			],
 			connections: chain('Start', 'HTTP'),
 		},
 		continueOnFail: {
@@ -199,8 +206,13 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 		await n8n.setup();
 		if (USE_FIXTURE) await n8n.installPackage(fixtureTarball());
 		let t = Date.now();
-		await n8n.importWorkflow(Object.values(wf)); // first n8n process: cold DB, migrations
+		await n8n.importCredentials([
+			{ id: 'smokeHeaderAuth', name: 'Smoke header auth', type: 'httpHeaderAuth', data: { name: 'X-Secret', value: 'sekret' } },
+		]); // first n8n process: cold DB, migrations
 		report.firstImportMs = Date.now() - t;
+		t = Date.now();
+		await n8n.importWorkflow(Object.values(wf));
+		report.workflowImportMs = Date.now() - t;
 		t = Date.now();
 		report.binaryRun = await n8n.execute(wf.binary.id);
 		report.firstExecuteMs = Date.now() - t;
@@ -212,7 +224,7 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 			await new Promise((resolve) => local.server.close(resolve));
 		}
 		process.stderr.write(
-			`[harness report] n8n ${n8n && n8n.version}: ${JSON.stringify(n8n && n8n.timings)} first import ${report.firstImportMs} ms, first execute ${report.firstExecuteMs} ms\n`,
+			`[harness report] n8n ${n8n && n8n.version}: ${JSON.stringify(n8n && n8n.timings)} first import (credentials, cold DB) ${report.firstImportMs} ms, workflow import ${report.workflowImportMs} ms, first execute ${report.firstExecuteMs} ms\n`,
 		);
 	});
 
@@ -256,7 +268,7 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 		});
 	});
 
-	test('HTTP Request reaches a local server on 127.0.0.1', async () => {
+	test('HTTP Request reaches a local server on 127.0.0.1, with an imported credential', async () => {
 		const before = local.requests.length;
 		const result = await n8n.execute(wf.http.id);
 		expect(result.error).toBeNull();
@@ -264,6 +276,7 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 		expect(seen).toHaveLength(1);
 		expect(seen[0]).toMatchObject({ method: 'GET', url: `/hello?line=${line}` });
 		expect(seen[0].headers['x-e2e']).toBe('harness');
+		expect(seen[0].headers['x-secret']).toBe('sekret');
 		expect(result.lastNodeOutput).toEqual([{ json: { ok: true, path: `/hello?line=${line}` }, pairedItem: { item: 0 } }]);
 	});
 

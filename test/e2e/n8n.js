@@ -187,7 +187,6 @@ function packPackage() {
 
 const STRIPPED_ENV = /^(N8N_|DB_|NODE_ENV$|E2E_TESTS$|EXECUTIONS_|QUEUE_|GENERIC_TIMEZONE$)/;
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /**
@@ -389,10 +388,7 @@ class N8nInstance {
 	 * @param {Array<{id: string, name: string, type: string, data: object}>} credentials
 	 */
 	async importCredentials(credentials) {
-		const list = (Array.isArray(credentials) ? credentials : [credentials]).map((c) => ({
-			nodesAccess: [],
-			...c,
-		}));
+		const list = Array.isArray(credentials) ? credentials : [credentials];
 		const file = this.writeInput('credentials', list);
 		const result = await this.cli(['import:credentials', `--input=${file}`]);
 		if (result.code !== 0 || !/Successfully imported/i.test(result.stdout + result.stderr)) {

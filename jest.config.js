@@ -26,7 +26,6 @@ module.exports = {
 			displayName: 'e2e',
 			testMatch: ['<rootDir>/test/e2e/**/*.test.[jt]s'],
 			...common,
-			testTimeout: 20 * 60 * 1000,
 		},
 	],
 };

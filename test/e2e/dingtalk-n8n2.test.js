@@ -1,0 +1,2 @@
+'use strict';
+require('./dingtalk.suite').defineSuite(2);

@@ -1,0 +1,504 @@
+'use strict';
+// The end-to-end suite: our packed package inside a real n8n process (one major line per test file),
+// against the DingTalk sandbox. Every test reads what a user would see (output items, binary data,
+// error items) and what DingTalk would have seen (the sandbox's request log).
+const crypto = require('node:crypto');
+const { N8nInstance } = require('./n8n');
+const { createSandbox, DEMO } = require('../sandbox/server');
+const W = require('./workflows');
+
+const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
+const MiB = 1024 * 1024;
+const GROUP = DEMO.group.openConversationId;
+const SPACE = DEMO.group.space.spaceId;
+const { alice, carol } = DEMO.users;
+const PATH = {
+	token: '/v1.0/oauth2/accessToken',
+	corpToken: '/v1.0/oauth2/corpAccessToken',
+	space: '/v1.0/convFile/conversations/spaces/query',
+	sendToUser: '/v1.0/convFile/apps/conversations/files/send',
+	sendLink: '/v1.0/convFile/conversations/files/links/send',
+	sendToGroup: '/v1.0/convFile/conversations/files/send',
+	download: '/v1.0/robot/messageFiles/download',
+	upload: '/media/upload',
+};
+const COF = { onError: 'continueRegularOutput' };
+const spaceGet = (extra = {}) => ({ resource: 'groupSpace', operation: 'get', openConversationId: GROUP, operatorUnionId: alice, ...extra });
+
+/** Most calls that reached the sandbox in any 1,000 ms, among the log entries given. */
+function peakPerSecond(entries) {
+	const times = entries.map((entry) => entry.time).sort((a, b) => a - b);
+	let peak = 0;
+	for (let start = 0, end = 0; end < times.length; end++) {
+		while (times[end] - times[start] >= 1000) start++;
+		peak = Math.max(peak, end - start + 1);
+	}
+	return peak;
+}
+
+function defineSuite(line) {
+	// Each test starts n8n processes; installing n8n on a cold machine happens in beforeAll.
+	jest.setTimeout(20 * 60 * 1000);
+	describe(`DingTalk node in real n8n ${line}.x`, () => {
+		let sandbox;
+		let urls;
+		let n8n;
+		const runs = []; // every execution's printed output, searched for secrets at the end
+		const workflows = {};
+
+		const add = (workflow) => {
+			workflows[workflow.id] = workflow;
+			return workflow.id;
+		};
+		const execute = async (id) => {
+			const result = await n8n.execute(id);
+			runs.push(result);
+			return result;
+		};
+		const log = (path) => sandbox.requests.filter((entry) => entry.path === path);
+		const outputOf = (result, node) => (result.runData[node]?.[0]?.data?.main?.[0] ?? []);
+
+		// Files sent through Convert to File: a PDF and a PNG of the sandbox's own demo data.
+		const pdf = DEMO.files.reportPdf;
+		const png = DEMO.files.photoPng;
+
+		const ids = {
+			space: add(W.chain(`space${line}`, 'space', [W.trigger(), W.dingTalk('DingTalk', spaceGet())])),
+			sendToUser: add(
+				W.chain(`sendToUser${line}`, 'send to user', [
+					W.trigger(),
+					W.dingTalk('DingTalk', { resource: 'file', operation: 'sendToUser', receiverUnionId: alice, spaceId: SPACE, fileId: 'dentry-report-pdf' }),
+				]),
+			),
+			sendLink: add(
+				W.chain(`sendLink${line}`, 'send link', [
+					W.trigger(),
+					W.dingTalk('DingTalk', {
+						resource: 'file',
+						operation: 'sendLinkToGroup',
+						openConversationId: GROUP,
+						operatorUnionId: alice,
+						spaceId: SPACE,
+						fileId: 'dentry-report-pdf',
+					}),
+				]),
+			),
+			sendToGroup: add(
+				W.chain(`sendToGroup${line}`, 'send to group', [
+					W.trigger(),
+					W.dingTalk('DingTalk', {
+						resource: 'file',
+						operation: 'sendToGroup',
+						openConversationId: GROUP,
+						operatorUnionId: alice,
+						spaceId: SPACE,
+						fileId: 'dentry-photo-png',
+					}),
+				]),
+			),
+			upload: add(
+				W.chain(`upload${line}`, 'upload', [
+					W.trigger(),
+					...W.itemsOf([
+						{ b64: pdf.bytes.toString('base64'), fileName: 'Q3 report.pdf', mimeType: 'application/pdf' },
+						{ b64: png.bytes.toString('base64'), fileName: 'team photo', mimeType: 'image/png' },
+					]),
+					W.toFile(),
+					W.dingTalk('DingTalk', { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: 'auto' }),
+				]),
+			),
+			download: add(
+				W.chain(`download${line}`, 'download', [
+					W.trigger(),
+					...W.itemsOf([
+						{ content: { downloadCode: 'dlcode-report-pdf', fileName: 'Q3 report.pdf' } },
+						{ content: { downloadCode: 'dlcode-photo-png', fileName: '' } },
+						{ content: { downloadCode: 'dlcode-voice-amr', fileName: 'voice' } },
+					]),
+					W.dingTalk('DingTalk', {
+						resource: 'robotFile',
+						operation: 'download',
+						downloadCode: '={{ $json.content.downloadCode }}',
+						fileName: '={{ $json.content.fileName }}',
+						downloadContent: true,
+						binaryPropertyName: 'file',
+					}),
+					W.sha256Of('Hash', 'file'),
+				]),
+			),
+			downloadUrlOnly: add(
+				W.chain(`downloadUrl${line}`, 'download url only', [
+					W.trigger(),
+					W.dingTalk('DingTalk', { resource: 'robotFile', operation: 'download', downloadCode: 'dlcode-report-pdf', downloadContent: false }),
+				]),
+			),
+			badInput: add(
+				W.fan(`badInput${line}`, 'bad input, one node per operation', [
+					W.dingTalk('Space', spaceGet({ openConversationId: 'SandboxTeamGroup0001==' }), COF),
+					W.dingTalk('To User', { resource: 'file', operation: 'sendToUser', receiverUnionId: '  ', spaceId: SPACE, fileId: 'dentry-report-pdf' }, COF),
+					W.dingTalk(
+						'Link',
+						{ resource: 'file', operation: 'sendLinkToGroup', openConversationId: GROUP, operatorUnionId: alice, spaceId: SPACE, fileId: 'dentry report' },
+						COF,
+					),
+					W.dingTalk('To Group', { resource: 'file', operation: 'sendToGroup', openConversationId: GROUP, operatorUnionId: alice, spaceId: '', fileId: 'x' }, COF),
+					W.dingTalk('Download', { resource: 'robotFile', operation: 'download', downloadCode: '' }, COF),
+				]),
+			),
+			badMedia: add(
+				W.chain(`badMedia${line}`, 'bad media', [
+					W.trigger(),
+					...W.itemsOf([
+						{ b64: Buffer.from('plain notes').toString('base64'), fileName: 'notes.txt', mimeType: 'text/plain', type: 'auto' },
+						{ b64: Buffer.alloc(2 * MiB + 1, 1).toString('base64'), fileName: 'long.mp3', mimeType: 'audio/mpeg', type: 'voice' },
+						{ b64: pdf.bytes.toString('base64'), fileName: 'Q3 report.pdf', mimeType: 'application/pdf', type: 'image' },
+					]),
+					W.toFile(),
+					W.dingTalk('DingTalk', { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: '={{ $json.type }}' }, COF),
+				]),
+			),
+			missingBinary: add(
+				W.chain(`missingBinary${line}`, 'missing binary', [
+					W.trigger(),
+					W.dingTalk('DingTalk', { resource: 'media', operation: 'upload', binaryPropertyName: 'attachment', mediaType: 'auto' }),
+				]),
+			),
+			dingTalkErrors: add(
+				W.fan(`dingTalkErrors${line}`, 'DingTalk errors', [
+					W.dingTalk('Not Member', spaceGet({ operatorUnionId: carol }), COF),
+					W.dingTalk('No Group', spaceGet({ openConversationId: 'cidNoSuchGroup==' }), COF),
+					W.dingTalk('No File', { resource: 'file', operation: 'sendToUser', receiverUnionId: alice, spaceId: SPACE, fileId: 'dentry-missing' }, COF),
+					W.dingTalk(
+						'Folder',
+						{ resource: 'file', operation: 'sendToGroup', openConversationId: GROUP, operatorUnionId: alice, spaceId: SPACE, fileId: 'dentry-folder-docs' },
+						COF,
+					),
+					W.dingTalk('Expired Code', { resource: 'robotFile', operation: 'download', downloadCode: 'dlcode-expired' }, COF),
+					W.dingTalk('Other Robot', { resource: 'robotFile', operation: 'download', downloadCode: 'dlcode-other-robot' }, COF),
+				]),
+			),
+			noPermission: add(W.chain(`noPermission${line}`, 'no permission', [W.trigger(), W.dingTalk('DingTalk', spaceGet())])),
+			continueOnFail: add(
+				W.chain(`continueOnFail${line}`, 'continue on fail', [
+					W.trigger(),
+					...W.itemsOf([{ fileId: 'dentry-report-pdf' }, { fileId: 'dentry-missing' }, { fileId: '' }, { fileId: 'dentry-photo-png' }]),
+					W.dingTalk(
+						'DingTalk',
+						{ resource: 'file', operation: 'sendToUser', receiverUnionId: alice, spaceId: SPACE, fileId: '={{ $json.fileId }}' },
+						COF,
+					),
+				]),
+			),
+			stopOnFail: add(
+				W.chain(`stopOnFail${line}`, 'stop on fail', [
+					W.trigger(),
+					...W.itemsOf([{ fileId: 'dentry-report-pdf' }, { fileId: 'dentry-missing' }, { fileId: 'dentry-photo-png' }]),
+					W.dingTalk('DingTalk', { resource: 'file', operation: 'sendToUser', receiverUnionId: alice, spaceId: SPACE, fileId: '={{ $json.fileId }}' }),
+				]),
+			),
+			fifty: add(
+				W.chain(`fifty${line}`, 'fifty space look-ups, fresh credential', [
+					W.trigger(),
+					...W.itemsOf(Array.from({ length: 50 }, (_, i) => ({ i }))),
+					W.dingTalk('DingTalk', spaceGet(), { credentialId: 'freshApp' }),
+				]),
+			),
+			fiftyRate: add(
+				W.chain(`fiftyRate${line}`, 'fifty space look-ups', [
+					W.trigger(),
+					...W.itemsOf(Array.from({ length: 50 }, (_, i) => ({ i }))),
+					W.dingTalk('DingTalk', spaceGet()),
+				]),
+			),
+			serverError: add(
+				W.fan(`serverError${line}`, '500 answers', [
+					W.dingTalk('Send', { resource: 'file', operation: 'sendToUser', receiverUnionId: alice, spaceId: SPACE, fileId: 'dentry-report-pdf' }, COF),
+				]),
+			),
+			serverErrorQuery: add(W.chain(`serverErrorQuery${line}`, '500 on a look-up', [W.trigger(), W.dingTalk('DingTalk', spaceGet())])),
+			badSecret: add(W.chain(`badSecret${line}`, 'wrong secret', [W.trigger(), W.dingTalk('DingTalk', spaceGet(), { credentialId: 'badSecret' })])),
+			suite: add(W.chain(`suite${line}`, 'third-party app', [W.trigger(), W.dingTalk('DingTalk', spaceGet(), { credentialId: 'suiteApp' })])),
+		};
+
+		beforeAll(async () => {
+			sandbox = createSandbox();
+			urls = await sandbox.start();
+			n8n = new N8nInstance({ line, name: 'dingtalk' });
+			await n8n.setup();
+			await n8n.importCredentials([
+				W.sandboxCredential(urls),
+				W.sandboxCredential(urls, { id: 'freshApp' }),
+				W.sandboxCredential(urls, { id: 'badSecret', data: { clientSecret: 'not-the-secret-0000' } }),
+				W.sandboxCredential(urls, {
+					id: 'suiteApp',
+					data: {
+						appType: 'thirdParty',
+						suiteKey: DEMO.suite.suiteKey,
+						suiteSecret: DEMO.suite.suiteSecret,
+						authCorpId: DEMO.suite.authCorpId,
+						suiteTicket: DEMO.suite.suiteTicket,
+					},
+				}),
+			]);
+			await n8n.importWorkflow(Object.values(workflows));
+		});
+
+		afterAll(async () => {
+			if (sandbox) await sandbox.stop();
+			if (n8n) process.stderr.write(`[e2e] n8n ${n8n.version} timings: ${JSON.stringify(n8n.timings)}\n`);
+		});
+
+		beforeEach(() => sandbox.clearLog());
+
+		test('Group Space > Get outputs the space; one token fetch, then the stored token serves the next execution', async () => {
+			const first = await execute(ids.space);
+			expect(first.error).toBeNull();
+			expect(first.lastNodeOutput).toEqual([{ json: DEMO.group.space, pairedItem: { item: 0 } }]);
+			const [query] = log(PATH.space);
+			expect(query).toMatchObject({ status: 200, tokenHeader: true, tokenValid: true, query: { unionId: alice }, body: { openConversationId: GROUP } });
+			expect(sandbox.tokenFetches()).toBe(1);
+
+			sandbox.clearLog();
+			const second = await execute(ids.space);
+			expect(second.lastNodeOutput[0].json).toEqual(DEMO.group.space);
+			expect(sandbox.tokenFetches()).toBe(0);
+		});
+
+		test('File > Send to User, Send Link to Group and Send to Group deliver once each and output the file', async () => {
+			const toUser = await execute(ids.sendToUser);
+			expect(toUser.error).toBeNull();
+			expect(toUser.lastNodeOutput[0].json).toMatchObject({ name: 'Q3 report.pdf', spaceId: SPACE, type: 'FILE', status: 'NORMAL', extension: 'pdf' });
+			expect(toUser.lastNodeOutput[0].json.uuid).toBeUndefined();
+
+			const link = await execute(ids.sendLink);
+			expect(link.error).toBeNull();
+			expect(link.lastNodeOutput[0].json).toMatchObject({ name: 'Q3 report.pdf', conversationId: GROUP });
+			expect(link.lastNodeOutput[0].json.uuid).toBeTruthy();
+
+			const toGroup = await execute(ids.sendToGroup);
+			expect(toGroup.error).toBeNull();
+			expect(toGroup.lastNodeOutput[0].json).toMatchObject({ name: 'team photo.png', conversationId: GROUP });
+
+			expect(sandbox.sent.map((entry) => [entry.endpoint, entry.unionId, entry.dentryId])).toEqual([
+				[expect.stringContaining('apps/conversations/files/send'), alice, 'dentry-report-pdf'],
+				[expect.stringContaining('links/send'), alice, 'dentry-report-pdf'],
+				[PATH.sendToGroup, alice, 'dentry-photo-png'],
+			]);
+		});
+
+		test('Media > Upload sends the exact bytes as multipart to the legacy host with the token in the query only', async () => {
+			const result = await execute(ids.upload);
+			expect(result.error).toBeNull();
+			const [pdfOut, pngOut] = result.lastNodeOutput;
+			expect(pdfOut.json).toMatchObject({ type: 'file', fileName: 'Q3 report.pdf', fileSize: pdf.bytes.length, mimeType: 'application/pdf' });
+			expect(pngOut.json).toMatchObject({ type: 'image', fileName: 'team photo.png', fileSize: png.bytes.length, mimeType: 'image/png' });
+			expect(pdfOut.json.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+			expect(sandbox.media.get(pdfOut.json.mediaId).sha256).toBe(sha256(pdf.bytes));
+			expect(sandbox.media.get(pngOut.json.mediaId).sha256).toBe(sha256(png.bytes));
+			for (const entry of log(PATH.upload)) {
+				expect(entry).toMatchObject({ host: 'legacy', hadQueryToken: true, tokenHeader: false, tokenValid: true, errcode: 0 });
+				expect(entry.body.file.fieldName).toBe('media');
+			}
+			expect(log(PATH.upload).map((entry) => [entry.query.type, entry.body.fields.type, entry.body.file.filename])).toEqual([
+				['file', 'file', 'Q3 report.pdf'],
+				['image', 'image', 'team photo.png'],
+			]);
+		});
+
+		test('Robot File > Download outputs the bytes as binary with the real name and extension; the file host gets no token', async () => {
+			const result = await execute(ids.download);
+			expect(result.error).toBeNull();
+			const hashed = result.lastNodeOutput;
+			expect(hashed.map((item) => item.json.sha256)).toEqual([DEMO.files.reportPdf.sha256, DEMO.files.photoPng.sha256, DEMO.files.voiceAmr.sha256]);
+			const downloaded = outputOf(result, 'DingTalk');
+			expect(downloaded.map((item) => [item.binary.file.fileName, item.binary.file.mimeType, item.binary.file.fileExtension])).toEqual([
+				['Q3 report.pdf', 'application/pdf', 'pdf'],
+				[expect.stringMatching(/^[^./?]+\.png$/), 'image/png', 'png'],
+				['voice.amr', 'audio/amr', 'amr'],
+			]);
+			expect(downloaded.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+			expect(log(PATH.download).map((entry) => entry.body)).toEqual([
+				{ downloadCode: 'dlcode-report-pdf', robotCode: DEMO.app.robotCode },
+				{ downloadCode: 'dlcode-photo-png', robotCode: DEMO.app.robotCode },
+				{ downloadCode: 'dlcode-voice-amr', robotCode: DEMO.app.robotCode },
+			]);
+			const fileHost = sandbox.requests.filter((entry) => entry.host === 'files');
+			expect(fileHost).toHaveLength(3);
+			for (const entry of fileHost) expect(entry).toMatchObject({ status: 200, tokenHeader: false, hadQueryToken: false });
+			// The signed URL is in no output item when the content is downloaded.
+			expect(JSON.stringify(result.runData)).not.toContain(urls.fileBaseUrl);
+		});
+
+		test('Robot File > Download with content off outputs only the temporary URL', async () => {
+			const result = await execute(ids.downloadUrlOnly);
+			expect(result.error).toBeNull();
+			expect(Object.keys(result.lastNodeOutput[0].json)).toEqual(['downloadUrl']);
+			expect(result.lastNodeOutput[0].json.downloadUrl).toMatch(new RegExp(`^${urls.fileBaseUrl}/[^/]+\\.file\\?Expires=\\d+&Signature=`));
+			expect(result.lastNodeOutput[0].binary).toBeUndefined();
+			expect(sandbox.requests.filter((entry) => entry.host === 'files')).toHaveLength(0);
+		});
+
+		test('bad IDs are refused before any request, each with a message naming the field', async () => {
+			const result = await execute(ids.badInput);
+			const errorOf = (node) => outputOf(result, node).map((item) => item.json.error);
+			expect(errorOf('Space')).toEqual(['Open Conversation ID: "SandboxTeamGroup0001==" does not look like one: it should start with "cid"']);
+			expect(errorOf('To User')).toEqual(['Receiver Union ID: is empty']);
+			expect(errorOf('Link')).toEqual(['File ID: "dentry report" contains spaces or line breaks']);
+			expect(errorOf('To Group')).toEqual(['Space ID: is empty']);
+			expect(errorOf('Download')).toEqual(['Download Code: is empty']);
+			expect(sandbox.requests).toEqual([]);
+		});
+
+		test('a wrong media type, an oversized file or a missing binary field is refused before any request', async () => {
+			const result = await execute(ids.badMedia);
+			const errors = result.lastNodeOutput.map((item) => item.json.error);
+			expect(errors[0]).toMatch(/^Media Type: cannot tell what kind of media "notes\.txt" \(text\/plain\) is: DingTalk accepts image: /);
+			expect(errors[1]).toBe(
+				'Input Binary Field: "long.mp3" is 2,097,153 bytes; DingTalk accepts voice files up to 2 MB (2 × 1,048,576 bytes)',
+			);
+			expect(errors[2]).toBe('Media Type: DingTalk accepts only jpg, jpeg, gif, png, bmp as image, and "Q3 report.pdf" is a .pdf file');
+			expect(result.lastNodeOutput.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+
+			const missing = await execute(ids.missingBinary);
+			expect(missing.error.message).toBe('Input Binary Field: item 1 has no binary field "attachment" (it has no binary data at all)');
+			expect(sandbox.requests).toEqual([]);
+		});
+
+		test("DingTalk's error codes become errors that say what happened, with code, message, request ID and what to do", async () => {
+			const result = await execute(ids.dingTalkErrors);
+			const errorOf = (node) => outputOf(result, node)[0].json;
+			expect(errorOf('Not Member')).toMatchObject({
+				error: expect.stringContaining('[permissionDenied]'),
+				code: 'permissionDenied',
+				requestId: expect.any(String),
+			});
+			expect(errorOf('Not Member').description).toMatch(/Request ID: \S+/);
+			expect(errorOf('Not Member').description).toContain('What to do: Use the unionId of a member of the group');
+			expect(errorOf('No Group')).toMatchObject({ code: 'conversationNotExist', error: expect.stringContaining('found no group') });
+			expect(errorOf('No File')).toMatchObject({ code: 'dentryNotExist' });
+			expect(errorOf('Folder')).toMatchObject({ code: 'folderNotSupport', error: expect.stringContaining('only files can be sent') });
+			expect(errorOf('Expired Code')).toMatchObject({ code: 'invalidParameter.robotCode.downloadCode' });
+			expect(errorOf('Other Robot')).toMatchObject({ code: 'invalidParameter.robotCode.auth' });
+			// Every error item carries DingTalk's own message in its description.
+			for (const node of ['Not Member', 'No Group', 'No File', 'Folder', 'Expired Code', 'Other Robot']) {
+				expect(errorOf(node).description).toContain("DingTalk's message:");
+			}
+		});
+
+		test('a missing app permission names the permission to grant in the developer console', async () => {
+			sandbox.revokeScope(DEMO.app.appKey, 'ConvFile.Space.Read');
+			try {
+				const result = await execute(ids.noPermission);
+				expect(result.error.message).toBe('DingTalk: the DingTalk app lacks the API permission this operation needs [Forbidden.AccessDenied.AccessTokenPermissionDenied]');
+				expect(result.error.description).toContain('Missing permission: ConvFile.Space.Read');
+				expect(result.error.description).toContain('apply for ConvFile.Space.Read');
+			} finally {
+				sandbox.grantScope(DEMO.app.appKey, 'ConvFile.Space.Read');
+			}
+		});
+
+		test('Continue On Fail: one error item per failed item, paired to it, and the other items go on', async () => {
+			const result = await execute(ids.continueOnFail);
+			expect(result.error).toBeNull();
+			const items = result.lastNodeOutput;
+			expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+			expect(items[0].json.name).toBe('Q3 report.pdf');
+			expect(items[1].json).toMatchObject({ code: 'dentryNotExist', error: expect.stringContaining('found no file') });
+			expect(items[2].json.error).toBe('File ID: is empty');
+			expect(items[3].json.name).toBe('team photo.png');
+			expect(sandbox.sent.map((entry) => entry.dentryId)).toEqual(['dentry-report-pdf', 'dentry-photo-png']);
+		});
+
+		test('without Continue On Fail the node stops at the failed item and sends nothing after it', async () => {
+			const result = await execute(ids.stopOnFail);
+			expect(result.error.message).toContain('[dentryNotExist]');
+			expect(sandbox.sent.map((entry) => entry.dentryId)).toEqual(['dentry-report-pdf']);
+		});
+
+		test('a token invalidated in the middle of a 50-item run: no failed item, exactly one extra token fetch', async () => {
+			sandbox.invalidateTokensAfter(25);
+			const result = await execute(ids.fifty);
+			expect(result.error).toBeNull();
+			expect(result.lastNodeOutput).toHaveLength(50);
+			for (const item of result.lastNodeOutput) expect(item.json).toEqual(DEMO.group.space);
+			// One fetch at the start (the credential has no stored token) and one after the invalidation.
+			expect(sandbox.tokenFetches()).toBe(2);
+			const rejected = log(PATH.space).filter((entry) => entry.code === 'InvalidAuthentication');
+			expect(rejected.length).toBeGreaterThanOrEqual(1);
+			expect(log(PATH.space).filter((entry) => entry.status === 200)).toHaveLength(50);
+		});
+
+		test('50 items with rate limiting on: all succeed and no 1,000 ms window sees more than 20 calls', async () => {
+			sandbox.setRateLimit({ enabled: true, perSecond: 20 });
+			try {
+				const result = await execute(ids.fiftyRate);
+				expect(result.error).toBeNull();
+				expect(result.lastNodeOutput).toHaveLength(50);
+				const calls = log(PATH.space);
+				expect(calls.filter((entry) => entry.status !== 200)).toEqual([]);
+				expect(peakPerSecond(calls)).toBeLessThanOrEqual(20);
+			} finally {
+				sandbox.setRateLimit({ enabled: false });
+			}
+		});
+
+		test('rate-limit answers are retried with backoff until every item succeeds', async () => {
+			sandbox.setRateLimit({ enabled: true, perSecond: 8 });
+			try {
+				const result = await execute(ids.fiftyRate);
+				expect(result.error).toBeNull();
+				expect(result.lastNodeOutput).toHaveLength(50);
+				const calls = log(PATH.space);
+				expect(calls.filter((entry) => entry.code === 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi').length).toBeGreaterThan(0);
+				expect(calls.filter((entry) => entry.status === 200)).toHaveLength(50);
+			} finally {
+				sandbox.setRateLimit({ enabled: false });
+			}
+		});
+
+		test('a send answered with a server error is not sent again; a look-up is', async () => {
+			sandbox.failNext({ path: PATH.sendToUser }, { status: 500, body: { code: 'systemError', message: 'internal error', requestid: 'req-500' } });
+			const send = await execute(ids.serverError);
+			const [item] = outputOf(send, 'Send');
+			expect(item.json).toMatchObject({ code: 'systemError', requestId: 'req-500' });
+			expect(item.json.description).toContain('DingTalk may already have delivered it');
+			expect(log(PATH.sendToUser)).toHaveLength(1);
+
+			sandbox.clearLog();
+			sandbox.failNext({ path: PATH.space }, { status: 500, body: { code: 'systemError', message: 'internal error', requestid: 'req-501' } });
+			const query = await execute(ids.serverErrorQuery);
+			expect(query.error).toBeNull();
+			expect(log(PATH.space).map((entry) => entry.status)).toEqual([500, 200]);
+		});
+
+		test("a wrong app secret shows DingTalk's own reason", async () => {
+			const result = await execute(ids.badSecret);
+			expect(result.error.message).toContain('invalidClientIdOrSecret');
+			expect(log(PATH.token).map((entry) => entry.code)).toEqual(['invalidClientIdOrSecret']);
+			expect(log(PATH.space)).toHaveLength(0);
+		});
+
+		test('a third-party enterprise app gets its token from corpAccessToken', async () => {
+			const result = await execute(ids.suite);
+			expect(result.error).toBeNull();
+			expect(result.lastNodeOutput[0].json).toEqual(DEMO.group.space);
+			expect(log(PATH.corpToken)).toHaveLength(1);
+			expect(log(PATH.corpToken)[0].body).toMatchObject({ suiteKey: DEMO.suite.suiteKey, authCorpId: DEMO.suite.authCorpId });
+		});
+
+		test('no access token, app secret, suite secret or signed URL appears in any output, error or log line', () => {
+			const secrets = [DEMO.app.appSecret, DEMO.suite.suiteSecret, 'not-the-secret-0000', ...sandbox.issuedTokens()];
+			expect(sandbox.issuedTokens().length).toBeGreaterThan(2);
+			expect(runs.length).toBeGreaterThan(10);
+			for (const run of runs) {
+				const printed = `${run.stdout}\n${run.stderr}`;
+				for (const secret of secrets) expect(printed).not.toContain(secret);
+				// Signed URLs only where returning one is the job (Download with content off).
+				const outsideUrlOnly = run === runs.find((r) => r.lastNodeOutput?.[0]?.json?.downloadUrl) ? '' : printed;
+				expect(outsideUrlOnly).not.toContain('Signature=');
+			}
+		});
+	});
+}
+
+module.exports = { defineSuite, peakPerSecond };

@@ -1,0 +1,105 @@
+'use strict';
+// Builders for the workflows the end-to-end suite, the demo and the benchmark import into n8n.
+// Built-in node versions that behave the same in n8n 1.123 and 2.41 (checked by harness.test.js).
+const { nodeType, credentialType } = require('./n8n');
+
+const CREDENTIAL_ID = 'dingTalkSandbox';
+
+const trigger = () => ({ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} });
+
+/** One item holding `value` (Set 3.4, raw mode). */
+const jsonItem = (name, value) => ({
+	name,
+	type: 'n8n-nodes-base.set',
+	typeVersion: 3.4,
+	parameters: { mode: 'raw', jsonOutput: JSON.stringify(value), options: {} },
+});
+
+/** Turns one item's array field into one item per element. */
+const splitOut = (name, field) => ({
+	name,
+	type: 'n8n-nodes-base.splitOut',
+	typeVersion: 1,
+	parameters: { fieldToSplitOut: field, include: 'noOtherFields', options: {} },
+});
+
+/** Items of the array `rows` (one per element) through Set + Split Out. */
+const itemsOf = (rows) => [jsonItem('Rows', { rows }), splitOut('Items', 'rows')];
+
+/** Binary field `data` from each item's base64 field `b64`, named by the item's `fileName` and `mimeType`. */
+const toFile = (name = 'To File') => ({
+	name,
+	type: 'n8n-nodes-base.convertToFile',
+	typeVersion: 1.1,
+	parameters: {
+		operation: 'toBinary',
+		sourceProperty: 'b64',
+		binaryPropertyName: 'data',
+		options: { fileName: '={{ $json.fileName }}', mimeType: '={{ $json.mimeType }}' },
+	},
+});
+
+/** SHA-256 (hex) of a binary field into json.sha256: what n8n stored, byte for byte. */
+const sha256Of = (name = 'Hash', binaryPropertyName = 'data') => ({
+	name,
+	type: 'n8n-nodes-base.crypto',
+	typeVersion: 1,
+	parameters: { action: 'hash', type: 'SHA256', binaryData: true, binaryPropertyName, dataPropertyName: 'sha256', encoding: 'hex' },
+});
+
+/** Our node. `settings` may hold onError: 'continueRegularOutput' (Continue On Fail). */
+const dingTalk = (name, parameters, { credentialId = CREDENTIAL_ID, ...settings } = {}) => ({
+	name,
+	type: nodeType('dingTalk'),
+	typeVersion: 1,
+	parameters,
+	credentials: { [credentialType()]: { id: credentialId, name: credentialId } },
+	...settings,
+});
+
+/** A workflow whose nodes run one after another. */
+function chain(id, name, nodes) {
+	const connections = {};
+	for (let i = 0; i < nodes.length - 1; i++) {
+		connections[nodes[i].name] = { main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] };
+	}
+	return { id, name, nodes: withPositions(nodes), connections, active: false, settings: {} };
+}
+
+/** A workflow where the trigger feeds every other node side by side. */
+function fan(id, name, branches) {
+	const start = trigger();
+	return {
+		id,
+		name,
+		nodes: withPositions([start, ...branches]),
+		connections: { [start.name]: { main: [branches.map((node) => ({ node: node.name, type: 'main', index: 0 }))] } },
+		active: false,
+		settings: {},
+	};
+}
+
+function withPositions(nodes) {
+	return nodes.map((node, index) => ({ id: `${index}-${node.name}`, position: [index * 220, 0], ...node }));
+}
+
+/** The credential of the sandbox's internal app (or another of its apps), for `n8n import:credentials`. */
+function sandboxCredential(urls, { id = CREDENTIAL_ID, data = {} } = {}) {
+	const { DEMO } = require('../sandbox/server');
+	return {
+		id,
+		name: id,
+		type: credentialType(),
+		data: {
+			appType: 'internal',
+			clientId: DEMO.app.appKey,
+			clientSecret: DEMO.app.appSecret,
+			region: 'custom',
+			apiBaseUrl: urls.apiBaseUrl,
+			legacyBaseUrl: urls.legacyBaseUrl,
+			...data,
+		},
+	};
+}
+
+module.exports = { CREDENTIAL_ID, trigger, jsonItem, splitOut, itemsOf, toFile, sha256Of, dingTalk, chain, fan, sandboxCredential };

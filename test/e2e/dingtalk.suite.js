@@ -3,6 +3,7 @@
 // against the DingTalk sandbox. Every test reads what a user would see (output items, binary data,
 // error items) and what DingTalk would have seen (the sandbox's request log).
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const { N8nInstance } = require('./n8n');
 const { createSandbox, DEMO } = require('../sandbox/server');
 const W = require('./workflows');
@@ -133,17 +134,23 @@ function defineSuite(line) {
 				]),
 			),
 			badInput: add(
-				W.fan(`badInput${line}`, 'bad input, one node per operation', [
-					W.dingTalk('Space', spaceGet({ openConversationId: 'SandboxTeamGroup0001==' }), COF),
-					W.dingTalk('To User', { resource: 'file', operation: 'sendToUser', receiverUnionId: '  ', spaceId: SPACE, fileId: 'dentry-report-pdf' }, COF),
-					W.dingTalk(
-						'Link',
-						{ resource: 'file', operation: 'sendLinkToGroup', openConversationId: GROUP, operatorUnionId: alice, spaceId: SPACE, fileId: 'dentry report' },
-						COF,
-					),
-					W.dingTalk('To Group', { resource: 'file', operation: 'sendToGroup', openConversationId: GROUP, operatorUnionId: alice, spaceId: '', fileId: 'x' }, COF),
-					W.dingTalk('Download', { resource: 'robotFile', operation: 'download', downloadCode: '' }, COF),
-				]),
+				// IDs come from earlier nodes, as in real workflows (n8n itself refuses an empty literal in a required field).
+				W.fan(
+					`badInput${line}`,
+					'bad input, one node per operation',
+					[
+						W.dingTalk('Space', spaceGet({ openConversationId: '={{ $json.badCid }}' }), COF),
+						W.dingTalk('To User', { resource: 'file', operation: 'sendToUser', receiverUnionId: '={{ $json.blank }}', spaceId: SPACE, fileId: 'dentry-report-pdf' }, COF),
+						W.dingTalk(
+							'Link',
+							{ resource: 'file', operation: 'sendLinkToGroup', openConversationId: GROUP, operatorUnionId: alice, spaceId: SPACE, fileId: '={{ $json.spaced }}' },
+							COF,
+						),
+						W.dingTalk('To Group', { resource: 'file', operation: 'sendToGroup', openConversationId: GROUP, operatorUnionId: alice, spaceId: '={{ $json.empty }}', fileId: 'x' }, COF),
+						W.dingTalk('Download', { resource: 'robotFile', operation: 'download', downloadCode: '={{ $json.empty }}' }, COF),
+					],
+					W.jsonItem('Message', { badCid: 'SandboxTeamGroup0001==', blank: '   ', spaced: 'dentry report', empty: '' }),
+				),
 			),
 			badMedia: add(
 				W.chain(`badMedia${line}`, 'bad media', [
@@ -154,7 +161,7 @@ function defineSuite(line) {
 						{ b64: pdf.bytes.toString('base64'), fileName: 'Q3 report.pdf', mimeType: 'application/pdf', type: 'image' },
 					]),
 					W.toFile(),
-					W.dingTalk('DingTalk', { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: '={{ $json.type }}' }, COF),
+					W.dingTalk('DingTalk', { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: "={{ $('Items').item.json.type }}" }, COF),
 				]),
 			),
 			missingBinary: add(
@@ -223,7 +230,8 @@ function defineSuite(line) {
 		beforeAll(async () => {
 			sandbox = createSandbox();
 			urls = await sandbox.start();
-			n8n = new N8nInstance({ line, name: 'dingtalk' });
+			// A user folder of this process's own: two runs at once must not share n8n's database.
+			n8n = new N8nInstance({ line, name: `dingtalk-${process.pid}` });
 			await n8n.setup();
 			await n8n.importCredentials([
 				W.sandboxCredential(urls),
@@ -245,10 +253,16 @@ function defineSuite(line) {
 
 		afterAll(async () => {
 			if (sandbox) await sandbox.stop();
-			if (n8n) process.stderr.write(`[e2e] n8n ${n8n.version} timings: ${JSON.stringify(n8n.timings)}\n`);
+			if (n8n) {
+				process.stderr.write(`[e2e] n8n ${n8n.version} timings: ${JSON.stringify(n8n.timings)}\n`);
+				fs.rmSync(n8n.userFolder, { recursive: true, force: true });
+			}
 		});
 
-		beforeEach(() => sandbox.clearLog());
+		beforeEach(() => {
+			sandbox.clearLog();
+			sandbox.sent.length = 0;
+		});
 
 		test('Group Space > Get outputs the space; one token fetch, then the stored token serves the next execution', async () => {
 			const first = await execute(ids.space);
@@ -435,7 +449,9 @@ function defineSuite(line) {
 				expect(result.error).toBeNull();
 				expect(result.lastNodeOutput).toHaveLength(50);
 				const calls = log(PATH.space);
-				expect(calls.filter((entry) => entry.status !== 200)).toEqual([]);
+				// The earlier invalidation test left this credential's stored token dead: healing is allowed here.
+				expect(calls.filter((entry) => entry.status !== 200 && entry.code !== 'InvalidAuthentication')).toEqual([]);
+				expect(calls.filter((entry) => entry.status === 200)).toHaveLength(50);
 				expect(peakPerSecond(calls)).toBeLessThanOrEqual(20);
 			} finally {
 				sandbox.setRateLimit({ enabled: false });

@@ -66,17 +66,13 @@ function chain(id, name, nodes) {
 	return { id, name, nodes: withPositions(nodes), connections, active: false, settings: {} };
 }
 
-/** A workflow where the trigger feeds every other node side by side. */
-function fan(id, name, branches) {
+/** A workflow where the trigger (or the `source` node after it) feeds every branch node side by side. */
+function fan(id, name, branches, source) {
 	const start = trigger();
-	return {
-		id,
-		name,
-		nodes: withPositions([start, ...branches]),
-		connections: { [start.name]: { main: [branches.map((node) => ({ node: node.name, type: 'main', index: 0 }))] } },
-		active: false,
-		settings: {},
-	};
+	const feeder = source ?? start;
+	const connections = { [feeder.name]: { main: [branches.map((node) => ({ node: node.name, type: 'main', index: 0 }))] } };
+	if (source) connections[start.name] = { main: [[{ node: source.name, type: 'main', index: 0 }]] };
+	return { id, name, nodes: withPositions([start, ...(source ? [source] : []), ...branches]), connections, active: false, settings: {} };
 }
 
 function withPositions(nodes) {

@@ -69,6 +69,8 @@ interface AppTokenState {
 // Module state lives as long as n8n's process: shared by every item and execution using the same app.
 const tokenStates = new Map<string, AppTokenState>();
 const sendTimes = new Map<string, number[]>();
+// When DingTalk says an app's API is over its limit, every call to it waits, not only the refused one.
+const pausedUntil = new Map<string, number>();
 
 function tokenStateOf(appIdentity: string): AppTokenState {
 	let state = tokenStates.get(appIdentity);
@@ -84,6 +86,11 @@ async function takeRateSlot(key: string, perSecond: number): Promise<void> {
 	const window = RATE_WINDOW_MS + RATE_WINDOW_SLACK_MS;
 	for (;;) {
 		const now = Date.now();
+		const pause = (pausedUntil.get(key) ?? 0) - now;
+		if (pause > 0) {
+			await sleep(pause);
+			continue;
+		}
 		const times = (sendTimes.get(key) ?? []).filter((time) => now - time < window);
 		if (times.length < perSecond) {
 			times.push(now);
@@ -93,6 +100,10 @@ async function takeRateSlot(key: string, perSecond: number): Promise<void> {
 		sendTimes.set(key, times);
 		await sleep(times[0] + window - now + 1);
 	}
+}
+
+function pauseKey(key: string, ms: number): void {
+	pausedUntil.set(key, Math.max(pausedUntil.get(key) ?? 0, Date.now() + ms));
 }
 
 function backoffMs(attempt: number): number {
@@ -172,11 +183,12 @@ export class DingTalkTransport {
 				attempt--;
 				continue;
 			}
-			const retryable =
-				verdict.kind === 'rateLimited' ||
-				verdict.kind === 'busy' ||
-				(verdict.kind === 'maybeExecuted' && !call.sendsMessage);
-			if (retryable && attempt < this.options.maxRetries) {
+			if ((verdict.kind === 'rateLimited' || verdict.kind === 'busy') && attempt < this.options.maxRetries) {
+				// DingTalk did not carry it out. Its limit counts whole seconds: everyone waits at least one.
+				pauseKey(this.rateKey(call), RATE_WINDOW_MS + backoffMs(attempt));
+				continue;
+			}
+			if (verdict.kind === 'maybeExecuted' && !call.sendsMessage && attempt < this.options.maxRetries) {
 				await sleep(backoffMs(attempt));
 				continue;
 			}
@@ -284,6 +296,11 @@ export class DingTalkTransport {
 		}
 	}
 
+	/** DingTalk's limit belongs to the app and the API. */
+	private rateKey(call: DingTalkCall): string {
+		return `${this.appIdentity} ${call.family} ${call.path}`;
+	}
+
 	private forgetToken(rejected: string): void {
 		const state = tokenStateOf(this.appIdentity);
 		// Only the first call to see this token rejected drops it; the others then use its successor.
@@ -294,7 +311,7 @@ export class DingTalkTransport {
 	}
 
 	private async send(call: DingTalkCall, credentials: DingTalkAppCredentials) {
-		await takeRateSlot(`${this.appIdentity} ${call.family} ${call.path}`, this.options.callsPerSecond);
+		await takeRateSlot(this.rateKey(call), this.options.callsPerSecond);
 		const request: IHttpRequestOptions = {
 			method: call.method,
 			baseURL: baseUrlsOf(this.credentials)[call.family],

@@ -265,10 +265,13 @@ class N8nInstance {
 		return this.runtime && this.runtime.version;
 	}
 
-	/** Installs n8n (once per machine), makes a fresh user folder and installs the packed package. */
-	async setup() {
+	/**
+	 * Installs n8n (once per machine), makes a fresh user folder (unless `fresh: false`, which keeps its
+	 * database: the dev loop's owner account and workflows) and installs the packed package.
+	 */
+	async setup({ fresh = true } = {}) {
 		this.runtime = await ensureRuntime(this.line);
-		fs.rmSync(this.userFolder, { recursive: true, force: true });
+		if (fresh) fs.rmSync(this.userFolder, { recursive: true, force: true });
 		fs.mkdirSync(path.join(this.userFolder, 'tmp'), { recursive: true });
 		if (this.installPackageOnSetup) await this.installPackage(await packPackage());
 		return this;

@@ -168,7 +168,7 @@ export class DingTalkApi implements ICredentialType {
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
 		const app = asAppCredentials(credentials);
 		const answer = (await this.helpers.httpRequest(tokenRequestOf(app))) as { statusCode?: number; body?: unknown };
-		return tokenFromAnswer(answer, Date.now());
+		return tokenFromAnswer(answer, Date.now(), credentials);
 	}
 
 	// The token goes in a header for the new API and in the query for the legacy API, and to no other host.

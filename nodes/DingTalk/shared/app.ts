@@ -127,10 +127,17 @@ export class TokenRequestError extends Error {
 	}
 }
 
+/**
+ * Where a failed token request leaves DingTalk's reason on the credential data it was made for: n8n
+ * wraps the error differently per release, and the node must still show DingTalk's own code.
+ */
+export const TOKEN_FAILURE = Symbol.for('n8n-nodes-dingtalk-files.tokenFailure');
+
 /** Reads the token API's answer into the credential's stored fields. */
 export function tokenFromAnswer(
 	answer: { statusCode?: number; body?: unknown },
 	now: number,
+	credentials?: object,
 ): { accessToken: string; expiresAt: number } {
 	const status = answer.statusCode ?? 0;
 	const body = (answer.body ?? {}) as Record<string, unknown>;
@@ -138,10 +145,12 @@ export function tokenFromAnswer(
 		const lifetime = Number(body.expireIn) > 0 ? Number(body.expireIn) : DEFAULT_TOKEN_LIFETIME_SECONDS;
 		return { accessToken: body.accessToken, expiresAt: now + lifetime * 1000 };
 	}
-	throw new TokenRequestError({
+	const failure: DingTalkFailure = {
 		status,
 		code: String(body.code ?? `HTTP ${status || 'error'}`),
 		message: typeof body.message === 'string' ? body.message : '',
 		requestId: typeof body.requestid === 'string' ? body.requestid : undefined,
-	});
+	};
+	if (credentials) (credentials as Record<symbol, DingTalkFailure>)[TOKEN_FAILURE] = failure;
+	throw new TokenRequestError(failure);
 }

@@ -13,6 +13,7 @@ import {
 	baseUrlsOf,
 	redact,
 	secretsOf,
+	TOKEN_FAILURE,
 	TokenRequestError,
 	type DingTalkAppCredentials,
 } from './app';
@@ -277,7 +278,8 @@ export class DingTalkTransport {
 				try {
 					result = await this.send(call, credentials);
 				} catch (error) {
-					failure = error as Error;
+					const tokenFailure = (credentials as unknown as Record<symbol, DingTalkFailure | undefined>)[TOKEN_FAILURE];
+					failure = !credentials.accessToken && tokenFailure ? new TokenRequestError(tokenFailure) : (error as Error);
 				}
 				if (credentials.accessToken) {
 					state.token = credentials.accessToken;

@@ -4,6 +4,7 @@
 // error items) and what DingTalk would have seen (the sandbox's request log).
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const net = require('node:net');
 const { N8nInstance } = require('./n8n');
 const { createSandbox, DEMO } = require('../sandbox/server');
 const W = require('./workflows');
@@ -25,6 +26,45 @@ const PATH = {
 };
 const COF = { onError: 'continueRegularOutput' };
 const spaceGet = (extra = {}) => ({ resource: 'groupSpace', operation: 'get', openConversationId: GROUP, operatorUnionId: alice, ...extra });
+
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+/** A logged-in client of n8n's own REST API, as the editor uses it. */
+function restClient(baseUrl) {
+	const headers = { 'content-type': 'application/json', 'browser-id': 'dingtalk-e2e' };
+	const post = async (path, body) => {
+		const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+		const text = await response.text();
+		if (response.status !== 200) throw new Error(`POST ${path}: ${response.status} ${text.slice(0, 300)}`);
+		return { json: JSON.parse(text), cookie: response.headers.get('set-cookie') };
+	};
+	return {
+		// The REST routes come up a moment after the editor answers: retry until the owner is set up.
+		async setUpOwner() {
+			const owner = { email: 'owner@example.com', firstName: 'E2E', lastName: 'Owner', password: 'DingTalk-e2e-1' };
+			for (let attempt = 0; ; attempt++) {
+				try {
+					const { cookie } = await post('/rest/owner/setup', owner);
+					headers.cookie = String(cookie).split(';')[0];
+					return;
+				} catch (error) {
+					if (attempt >= 60) throw error;
+					await new Promise((resolve) => setTimeout(resolve, 1000));
+				}
+			}
+		},
+		post: async (path, body) => (await post(path, body)).json,
+	};
+}
 
 /** Most calls that reached the sandbox in any 1,000 ms, among the log entries given. */
 function peakPerSecond(entries) {
@@ -500,6 +540,34 @@ function defineSuite(line) {
 			expect(result.lastNodeOutput[0].json).toEqual(DEMO.group.space);
 			expect(log(PATH.corpToken)).toHaveLength(1);
 			expect(log(PATH.corpToken)[0].body).toMatchObject({ suiteKey: DEMO.suite.suiteKey, authCorpId: DEMO.suite.authCorpId });
+		});
+
+		test("n8n's credential test (the Test button) shows DingTalk's own reason for a wrong secret, and passes with the right one", async () => {
+			const port = await freePort();
+			const editor = await n8n.start({ port, stdio: 'pipe' });
+			const printed = { stdout: '', stderr: '' };
+			editor.stdout.on('data', (chunk) => (printed.stdout += chunk));
+			editor.stderr.on('data', (chunk) => (printed.stderr += chunk));
+			try {
+				const rest = restClient(editor.url);
+				await rest.setUpOwner();
+				const results = [];
+				for (const clientSecret of ['not-the-secret-0000', DEMO.app.appSecret]) {
+					const credential = W.sandboxCredential(urls, { data: { clientSecret } });
+					const created = await rest.post('/rest/credentials', { name: `test ${clientSecret.length}`, type: credential.type, data: credential.data });
+					const tested = await rest.post('/rest/credentials/test', {
+						credentials: { id: created.data.id, name: created.data.name, type: credential.type, data: credential.data },
+					});
+					results.push(tested.data);
+				}
+				expect(results[0].status).toBe('Error');
+				expect(results[0].message).toMatch(/^DingTalk did not issue an access token: .+ \[invalidClientIdOrSecret\] \(request id \S+\)$/);
+				expect(results[1]).toEqual({ status: 'OK', message: 'Connection successful!' });
+				expect(log(PATH.token).map((entry) => entry.code)).toContain('invalidClientIdOrSecret');
+			} finally {
+				await editor.stop();
+				runs.push(printed);
+			}
 		});
 
 		test('no access token, app secret, suite secret or signed URL appears in any output, error or log line', () => {

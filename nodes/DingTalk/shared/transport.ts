@@ -20,6 +20,7 @@ import {
 import {
 	CALLS_PER_SECOND_PER_APP_AND_API,
 	classifyAnswer,
+	DEFAULT_TOKEN_LIFETIME_SECONDS,
 	ERROR_GUIDE,
 	RATE_WINDOW_MS,
 	type ApiFamily,
@@ -51,7 +52,8 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
 	maxRetries: 4,
 };
 
-// Refresh this long before DingTalk's expiry, so no call races the end of a token's life.
+// Refresh this long before DingTalk's expiry (at most a tenth of the token's life), so no call races
+// the end of a token's life.
 const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
 // Our clock starts before the request leaves; DingTalk's when it arrives. Keep a little slack.
 const RATE_WINDOW_SLACK_MS = 50;
@@ -59,9 +61,22 @@ const MAX_BACKOFF_MS = 8000;
 // Node's network error codes that mean nothing reached DingTalk, so any call may be sent again.
 const NOT_SENT_ERROR_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+const NETWORK_ERROR_WORDS: Record<string, string> = {
+	ECONNREFUSED: 'the connection was refused',
+	ECONNRESET: 'the connection was cut before an answer came',
+	ETIMEDOUT: 'no answer in time',
+	ECONNABORTED: 'no answer in time',
+	ENOTFOUND: 'the host name was not found',
+	EAI_AGAIN: 'the host name could not be looked up',
+	EHOSTUNREACH: 'the host is unreachable',
+	ENETUNREACH: 'the network is unreachable',
+};
+
 interface AppTokenState {
 	token?: string;
 	expiresAt: number;
+	/** When to stop using the token and fetch the next one. */
+	refreshAt: number;
 	seeded: boolean;
 	refreshing?: Promise<void>;
 	refreshFailure?: Error;
@@ -76,7 +91,7 @@ const pausedUntil = new Map<string, number>();
 function tokenStateOf(appIdentity: string): AppTokenState {
 	let state = tokenStates.get(appIdentity);
 	if (!state) {
-		state = { expiresAt: 0, seeded: false };
+		state = { expiresAt: 0, refreshAt: 0, seeded: false };
 		tokenStates.set(appIdentity, state);
 	}
 	return state;
@@ -262,9 +277,10 @@ export class DingTalkTransport {
 				if (!state.token && stored && expiresAt - TOKEN_REFRESH_MARGIN_MS > Date.now()) {
 					state.token = stored;
 					state.expiresAt = expiresAt;
+					state.refreshAt = expiresAt - TOKEN_REFRESH_MARGIN_MS;
 				}
 			}
-			if (state.token && state.expiresAt - TOKEN_REFRESH_MARGIN_MS > Date.now()) {
+			if (state.token && state.refreshAt > Date.now()) {
 				const token = state.token;
 				return { ...(await this.send(call, { ...this.credentials, accessToken: token })), token };
 			}
@@ -282,8 +298,10 @@ export class DingTalkTransport {
 					failure = !credentials.accessToken && tokenFailure ? new TokenRequestError(tokenFailure) : (error as Error);
 				}
 				if (credentials.accessToken) {
+					const now = Date.now();
 					state.token = credentials.accessToken;
-					state.expiresAt = Number(credentials.expiresAt) || Date.now() + 7_200_000;
+					state.expiresAt = Number(credentials.expiresAt) || now + DEFAULT_TOKEN_LIFETIME_SECONDS * 1000;
+					state.refreshAt = state.expiresAt - Math.min(TOKEN_REFRESH_MARGIN_MS, (state.expiresAt - now) / 10);
 				} else if (failure) {
 					state.refreshFailure = failure;
 				}
@@ -309,6 +327,7 @@ export class DingTalkTransport {
 		if (state.token === rejected) {
 			state.token = undefined;
 			state.expiresAt = 0;
+			state.refreshAt = 0;
 		}
 	}
 
@@ -376,11 +395,15 @@ export class DingTalkTransport {
 	private networkError(error: unknown, code: string, call: DingTalkCall, itemIndex: number): NodeApiError {
 		const detail = redact(String((error as Error)?.message ?? error), this.secrets);
 		const unsure = call.sendsMessage && !NOT_SENT_ERROR_CODES.has(code);
-		return new NodeApiError(this.ctx.getNode(), { code, message: detail } as JsonObject, {
-			message: `Could not reach DingTalk (${code})`,
-			description: unsure
-				? `${detail}\nIt was not sent again, because DingTalk may already have delivered it: check the chat before running it again.`
-				: `${detail}\nCheck the network and the credential's region or base URLs.`,
+		// The code stays out of the message and of `code`: n8n would swap the message for a generic one
+		// that invites a retry, which is wrong for a send that may have been delivered.
+		return new NodeApiError(this.ctx.getNode(), { networkError: code, detail } as JsonObject, {
+			message: `Could not reach DingTalk: ${NETWORK_ERROR_WORDS[code] ?? 'the request failed'}`,
+			description:
+				`Network error ${code}: ${detail}\n` +
+				(unsure
+					? 'It was not sent again, because DingTalk may already have delivered it: check the chat before running it again.'
+					: "Check the network and the credential's region or base URLs."),
 			itemIndex,
 		});
 	}

@@ -1,0 +1,155 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports */
+// The node's transport against the DingTalk sandbox over HTTP, in a real n8n-core execution context.
+// Each test starts its own sandbox: new ports make a new app identity, so no token or rate-limit state
+// carries over from another test.
+import { createHash } from 'crypto';
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import type { INodeExecutionData } from 'n8n-workflow';
+import { runDingTalkNode, StoredCredential } from './n8n-context';
+
+// n8n-core writes its instance settings into the user folder: keep them out of the home folder.
+process.env.N8N_USER_FOLDER = mkdtempSync(join(tmpdir(), 'dingtalk-integration-'));
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createSandbox, DEMO } = require('../sandbox/server');
+
+const SPACE_QUERY = '/v1.0/convFile/conversations/spaces/query';
+const SEND_TO_USER = '/v1.0/convFile/apps/conversations/files/send';
+const spaceGet = { resource: 'groupSpace', operation: 'get', openConversationId: DEMO.group.openConversationId, operatorUnionId: DEMO.users.alice };
+
+interface LogEntry {
+	time: number;
+	path: string;
+	status: number | null;
+	code: string | null;
+	errcode: number | null;
+}
+
+let sandbox: {
+	start(): Promise<{ apiBaseUrl: string; legacyBaseUrl: string; fileBaseUrl: string }>;
+	stop(): Promise<void>;
+	requests: LogEntry[];
+	media: Map<string, { sha256: string; filename: string }>;
+	tokenFetches(): number;
+	issuedTokens(): string[];
+	invalidateTokens(): void;
+	setTokenLifetime(seconds: number): void;
+	setRateLimit(options: { enabled: boolean; perSecond?: number }): void;
+	failNext(match: { path: string }, response: object, times?: number): void;
+};
+let credential: StoredCredential;
+
+beforeEach(async () => {
+	sandbox = createSandbox();
+	const urls = await sandbox.start();
+	credential = new StoredCredential({
+		appType: 'internal',
+		clientId: DEMO.app.appKey,
+		clientSecret: DEMO.app.appSecret,
+		region: 'custom',
+		apiBaseUrl: urls.apiBaseUrl,
+		legacyBaseUrl: urls.legacyBaseUrl,
+		accessToken: '',
+		expiresAt: 0,
+	});
+});
+afterEach(async () => await sandbox.stop());
+
+const items = (count: number): INodeExecutionData[] => Array.from({ length: count }, (_, i) => ({ json: { i } }));
+const calls = (path: string) => sandbox.requests.filter((entry) => entry.path === path);
+const wait = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
+function peakPerSecond(entries: LogEntry[]): number {
+	const times = entries.map((entry) => entry.time).sort((a, b) => a - b);
+	let peak = 0;
+	for (let start = 0, end = 0; end < times.length; end++) {
+		while (times[end] - times[start] >= 1000) start++;
+		peak = Math.max(peak, end - start + 1);
+	}
+	return peak;
+}
+
+describe('token', () => {
+	it('is fetched once for 20 items that all start without one, and persisted in the credential', async () => {
+		const output = await runDingTalkNode({ credential, parameters: spaceGet, items: items(20) });
+		expect(output).toHaveLength(20);
+		expect(sandbox.tokenFetches()).toBe(1);
+		expect(credential.persisted).toBe(1);
+		expect(credential.data.accessToken).toBe(sandbox.issuedTokens()[0]);
+		expect(Number(credential.data.expiresAt)).toBeGreaterThan(Date.now() + 7000 * 1000);
+	});
+
+	it('is replaced before it expires, so DingTalk never sees an expired one', async () => {
+		sandbox.setTokenLifetime(3);
+		await runDingTalkNode({ credential, parameters: spaceGet });
+		await wait(2800);
+		await runDingTalkNode({ credential, parameters: spaceGet });
+		expect(sandbox.tokenFetches()).toBe(2);
+		expect(calls(SPACE_QUERY).map((entry) => entry.status)).toEqual([200, 200]);
+	});
+
+	it('rejected by the legacy API (HTTP 200, errcode 40014) is replaced and the multipart upload rebuilt and sent again', async () => {
+		const pdf = DEMO.files.reportPdf;
+		const upload = {
+			parameters: { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: 'auto' },
+			items: [{ json: {}, binary: { data: { data: pdf.bytes.toString('base64'), mimeType: 'application/pdf', fileName: 'Q3 report.pdf' } } }],
+		};
+		await runDingTalkNode({ credential, ...upload });
+		sandbox.invalidateTokens();
+		const [second] = await runDingTalkNode({ credential, ...upload });
+		expect(calls('/media/upload').map((entry) => entry.errcode)).toEqual([0, 40014, 0]);
+		expect(sandbox.tokenFetches()).toBe(2);
+		expect(sandbox.media.get(String(second.json.mediaId))?.sha256).toBe(createHash('sha256').update(pdf.bytes).digest('hex'));
+	});
+});
+
+describe('rate limit', () => {
+	it('keeps every rolling second under the configured calls per second', async () => {
+		await runDingTalkNode({ credential, parameters: { ...spaceGet, requestOptions: { callsPerSecond: 15 } }, items: items(40) });
+		expect(calls(SPACE_QUERY)).toHaveLength(40);
+		expect(peakPerSecond(calls(SPACE_QUERY))).toBeLessThanOrEqual(15);
+	});
+
+	it('is shared by two executions running at once for the same app', async () => {
+		await Promise.all([
+			runDingTalkNode({ credential, parameters: spaceGet, items: items(25) }),
+			runDingTalkNode({ credential, parameters: spaceGet, items: items(25) }),
+		]);
+		expect(calls(SPACE_QUERY).filter((entry) => entry.status === 200)).toHaveLength(50);
+		expect(peakPerSecond(calls(SPACE_QUERY))).toBeLessThanOrEqual(20);
+	});
+});
+
+describe('failures', () => {
+	it('a send whose connection drops after sending is not sent again', async () => {
+		sandbox.failNext({ path: SEND_TO_USER }, { destroy: true });
+		const [item] = await runDingTalkNode({
+			credential,
+			parameters: { resource: 'file', operation: 'sendToUser', receiverUnionId: DEMO.users.alice, spaceId: DEMO.group.space.spaceId, fileId: 'dentry-report-pdf' },
+			continueOnFail: true,
+		});
+		expect(item.json.error).toBe('Could not reach DingTalk: the connection was cut before an answer came');
+		expect(item.json.description).toContain('DingTalk may already have delivered it');
+		expect(calls(SEND_TO_USER)).toHaveLength(1);
+	});
+
+	it('a look-up whose connection drops is sent again', async () => {
+		sandbox.failNext({ path: SPACE_QUERY }, { destroy: true });
+		const [item] = await runDingTalkNode({ credential, parameters: spaceGet });
+		expect(item.json).toEqual(DEMO.group.space);
+		expect(calls(SPACE_QUERY).map((entry) => entry.status)).toEqual([null, 200]);
+	});
+
+	it('redacts a token that DingTalk echoes back in an error message', async () => {
+		await runDingTalkNode({ credential, parameters: spaceGet });
+		const [token] = sandbox.issuedTokens();
+		sandbox.failNext(
+			{ path: SPACE_QUERY },
+			{ status: 400, body: { code: 'paramError', message: `bad request /x?access_token=${token}&y=1 (${token})`, requestid: 'r-1' } },
+		);
+		const [item] = await runDingTalkNode({ credential, parameters: spaceGet, continueOnFail: true });
+		expect(JSON.stringify(item)).not.toContain(token);
+		expect(item.json.description).toContain('access_token=[redacted]');
+	});
+});

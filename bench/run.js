@@ -4,9 +4,8 @@
 // sandbox's request log; run it on an idle machine. BENCH_N8N_LINE=1 measures n8n 1.x instead.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { createSandbox, DEMO } = require('../test/sandbox/server');
+const { createSandbox, DEMO, PATHS, peakPerSecond } = require('../test/sandbox/server');
 const { N8nInstance } = require('../test/e2e/n8n');
-const { peakPerSecond } = require('../test/e2e/dingtalk.suite');
 const W = require('../test/e2e/workflows');
 
 const MiB = 1024 * 1024;
@@ -67,7 +66,7 @@ async function main() {
 				W.sha256Of('Hash'),
 			]),
 		]);
-		const space = '/v1.0/convFile/conversations/spaces/query';
+		const space = PATHS.spaceQuery;
 		rows.push(['50 look-ups, no stored token (cold)', await measure(n8n, sandbox, 'cold50', space)]);
 		await measure(n8n, sandbox, 'warm50', space); // stores the main credential's token
 		rows.push(['50 look-ups, stored token (warm)', await measure(n8n, sandbox, 'warm50', space)]);
@@ -77,10 +76,10 @@ async function main() {
 		sandbox.setRateLimit({ enabled: true, perSecond: 10 });
 		rows.push(['200 look-ups, server limit 10/s (retries)', await measure(n8n, sandbox, 'warm200', space)]);
 		sandbox.setRateLimit({ enabled: false });
-		rows.push(['media upload, 10 MiB', await measure(n8n, sandbox, 'upload10', '/media/upload')]);
+		rows.push(['media upload, 10 MiB', await measure(n8n, sandbox, 'upload10', PATHS.mediaUpload)]);
 		const uploaded = [...sandbox.media.values()].pop();
 		if (uploaded.sha256 !== crypto.createHash('sha256').update(bigZip).digest('hex')) throw new Error('upload bytes differ');
-		rows.push(['robot file download, 10 MiB', await measure(n8n, sandbox, 'download10', '/v1.0/robot/messageFiles/download')]);
+		rows.push(['robot file download, 10 MiB', await measure(n8n, sandbox, 'download10', PATHS.robotDownload)]);
 	} finally {
 		await sandbox.stop();
 		fs.rmSync(n8n.userFolder, { recursive: true, force: true });

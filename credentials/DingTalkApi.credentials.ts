@@ -190,9 +190,8 @@ export class DingTalkApi implements ICredentialType {
 	test: ICredentialTestRequest = {
 		request: {
 			method: 'POST',
-			baseURL: `={{$credentials.region === "custom" ? $credentials.apiBaseUrl.replace(/\\/+$/, "") : (${JSON.stringify(
-				REGION_BASE_URLS,
-			)}[$credentials.region] || ${JSON.stringify(REGION_BASE_URLS.china)}).new}}`,
+			// No braces inside the expression: n8n's template parser would end it early.
+			baseURL: `={{$credentials.region === "custom" ? $credentials.apiBaseUrl : ($credentials.region === "international" ? "${REGION_BASE_URLS.international.new}" : "${REGION_BASE_URLS.china.new}")}}`,
 			url: `={{$credentials.appType === "thirdParty" ? "${PATHS.thirdPartyAppGrant}" : "${PATHS.internalAppGrant}"}}`,
 			body: {
 				appKey: '={{$credentials.appType === "thirdParty" ? undefined : $credentials.clientId}}',

@@ -6,7 +6,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const { N8nInstance } = require('./n8n');
-const { createSandbox, DEMO } = require('../sandbox/server');
+const { createSandbox, DEMO, PATHS, peakPerSecond } = require('../sandbox/server');
 const W = require('./workflows');
 
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
@@ -14,15 +14,16 @@ const MiB = 1024 * 1024;
 const GROUP = DEMO.group.openConversationId;
 const SPACE = DEMO.group.space.spaceId;
 const { alice, carol } = DEMO.users;
+// The sandbox's paths, under the names the tests use.
 const PATH = {
-	token: '/v1.0/oauth2/accessToken',
-	corpToken: '/v1.0/oauth2/corpAccessToken',
-	space: '/v1.0/convFile/conversations/spaces/query',
-	sendToUser: '/v1.0/convFile/apps/conversations/files/send',
-	sendLink: '/v1.0/convFile/conversations/files/links/send',
-	sendToGroup: '/v1.0/convFile/conversations/files/send',
-	download: '/v1.0/robot/messageFiles/download',
-	upload: '/media/upload',
+	token: PATHS.appToken,
+	corpToken: PATHS.corpToken,
+	space: PATHS.spaceQuery,
+	sendToUser: PATHS.sendToUser,
+	sendLink: PATHS.sendLink,
+	sendToGroup: PATHS.sendToGroup,
+	download: PATHS.robotDownload,
+	upload: PATHS.mediaUpload,
 };
 const COF = { onError: 'continueRegularOutput' };
 const spaceGet = (extra = {}) => ({ resource: 'groupSpace', operation: 'get', openConversationId: GROUP, operatorUnionId: alice, ...extra });
@@ -64,17 +65,6 @@ function restClient(baseUrl) {
 		},
 		post: async (path, body) => (await post(path, body)).json,
 	};
-}
-
-/** Most calls that reached the sandbox in any 1,000 ms, among the log entries given. */
-function peakPerSecond(entries) {
-	const times = entries.map((entry) => entry.time).sort((a, b) => a - b);
-	let peak = 0;
-	for (let start = 0, end = 0; end < times.length; end++) {
-		while (times[end] - times[start] >= 1000) start++;
-		peak = Math.max(peak, end - start + 1);
-	}
-	return peak;
 }
 
 function defineSuite(line) {
@@ -585,4 +575,4 @@ function defineSuite(line) {
 	});
 }
 
-module.exports = { defineSuite, peakPerSecond };
+module.exports = { defineSuite };

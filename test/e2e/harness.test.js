@@ -51,20 +51,10 @@ const chain = (...names) => {
 	return connections;
 };
 
-const trigger = { name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} };
-// Set 3.4 in raw mode: one item with a JSON body (both lines have Set 3.4).
-const setRaw = (name, value) => ({
-	name,
-	type: 'n8n-nodes-base.set',
-	typeVersion: 3.4,
-	parameters: { mode: 'raw', jsonOutput: JSON.stringify(value), options: {} },
-});
-const splitOut = (name, field) => ({
-	name,
-	type: 'n8n-nodes-base.splitOut',
-	typeVersion: 1,
-	parameters: { fieldToSplitOut: field, include: 'noOtherFields', options: {} },
-});
+// The shared builders of the suite (Set 3.4 raw, Split Out 1, Crypto 1: the same in both lines).
+const { trigger: makeTrigger, jsonItem: setRaw, splitOut, toFile, sha256Of } = require('./workflows');
+
+const trigger = makeTrigger();
 const httpGet = (name, url, extra = {}) => ({
 	name,
 	type: 'n8n-nodes-base.httpRequest',
@@ -86,32 +76,10 @@ function workflows(base, line) {
 			name: 'smoke: binary from base64 + SHA256',
 			nodes: [
 				trigger,
-				setRaw('Files', { files: FILES.map((b, i) => ({ index: i, b64: b.toString('base64') })) }),
+				setRaw('Files', { files: FILES.map((b, i) => ({ index: i, b64: b.toString('base64'), fileName: 'hello.pdf', mimeType: 'application/pdf' })) }),
 				splitOut('Split', 'files'),
-				{
-					name: 'Convert to File',
-					type: 'n8n-nodes-base.convertToFile',
-					typeVersion: 1.1,
-					parameters: {
-						operation: 'toBinary',
-						sourceProperty: 'b64',
-						binaryPropertyName: 'data',
-						options: { fileName: 'hello.pdf', mimeType: 'application/pdf' },
-					},
-				},
-				{
-					name: 'Hash',
-					type: 'n8n-nodes-base.crypto',
-					typeVersion: 1,
-					parameters: {
-						action: 'hash',
-						type: 'SHA256',
-						binaryData: true,
-						binaryPropertyName: 'data',
-						dataPropertyName: 'sha256',
-						encoding: 'hex',
-					},
-				},
+				toFile('Convert to File'),
+				sha256Of('Hash'),
 			],
 			connections: chain('Start', 'Files', 'Split', 'Convert to File', 'Hash'),
 		},

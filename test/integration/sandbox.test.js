@@ -2,17 +2,9 @@
 // Tests of the DingTalk sandbox itself, over real HTTP: the other integration and e2e tests trust it.
 const crypto = require('node:crypto');
 const FormData = require('form-data');
-const { createSandbox, DEMO } = require('../sandbox/server');
+const { createSandbox, DEMO, PATHS } = require('../sandbox/server');
 
-const P = {
-	appToken: '/v1.0/oauth2/accessToken',
-	corpToken: '/v1.0/oauth2/corpAccessToken',
-	spaceQuery: '/v1.0/convFile/conversations/spaces/query',
-	sendToUser: '/v1.0/convFile/apps/conversations/files/send',
-	sendLink: '/v1.0/convFile/conversations/files/links/send',
-	sendToGroup: '/v1.0/convFile/conversations/files/send',
-	robotDownload: '/v1.0/robot/messageFiles/download',
-};
+const P = PATHS;
 const MiB = 1024 * 1024;
 const { alice, bob, carol, outsider } = DEMO.users;
 const GROUP = DEMO.group.openConversationId;

@@ -13,10 +13,12 @@ import { runDingTalkNode, StoredCredential } from './n8n-context';
 process.env.N8N_USER_FOLDER = mkdtempSync(join(tmpdir(), 'dingtalk-integration-'));
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createSandbox, DEMO } = require('../sandbox/server');
+const { createSandbox, DEMO, PATHS, peakPerSecond } = require('../sandbox/server');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { sandboxCredential } = require('../e2e/workflows');
 
-const SPACE_QUERY = '/v1.0/convFile/conversations/spaces/query';
-const SEND_TO_USER = '/v1.0/convFile/apps/conversations/files/send';
+const SPACE_QUERY: string = PATHS.spaceQuery;
+const SEND_TO_USER: string = PATHS.sendToUser;
 const spaceGet = { resource: 'groupSpace', operation: 'get', openConversationId: DEMO.group.openConversationId, operatorUnionId: DEMO.users.alice };
 
 interface LogEntry {
@@ -44,31 +46,13 @@ let credential: StoredCredential;
 beforeEach(async () => {
 	sandbox = createSandbox();
 	const urls = await sandbox.start();
-	credential = new StoredCredential({
-		appType: 'internal',
-		clientId: DEMO.app.appKey,
-		clientSecret: DEMO.app.appSecret,
-		region: 'custom',
-		apiBaseUrl: urls.apiBaseUrl,
-		legacyBaseUrl: urls.legacyBaseUrl,
-		accessToken: '',
-		expiresAt: 0,
-	});
+	credential = new StoredCredential({ ...sandboxCredential(urls).data, accessToken: '', expiresAt: 0 });
 });
 afterEach(async () => await sandbox.stop());
 
 const items = (count: number): INodeExecutionData[] => Array.from({ length: count }, (_, i) => ({ json: { i } }));
 const calls = (path: string) => sandbox.requests.filter((entry) => entry.path === path);
 const wait = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
-function peakPerSecond(entries: LogEntry[]): number {
-	const times = entries.map((entry) => entry.time).sort((a, b) => a - b);
-	let peak = 0;
-	for (let start = 0, end = 0; end < times.length; end++) {
-		while (times[end] - times[start] >= 1000) start++;
-		peak = Math.max(peak, end - start + 1);
-	}
-	return peak;
-}
 
 describe('token', () => {
 	it('is fetched once for 20 items that all start without one, and persisted in the credential', async () => {
@@ -98,7 +82,7 @@ describe('token', () => {
 		await runDingTalkNode({ credential, ...upload });
 		sandbox.invalidateTokens();
 		const [second] = await runDingTalkNode({ credential, ...upload });
-		expect(calls('/media/upload').map((entry) => entry.errcode)).toEqual([0, 40014, 0]);
+		expect(calls(PATHS.mediaUpload).map((entry) => entry.errcode)).toEqual([0, 40014, 0]);
 		expect(sandbox.tokenFetches()).toBe(2);
 		expect(sandbox.media.get(String(second.json.mediaId))?.sha256).toBe(createHash('sha256').update(pdf.bytes).digest('hex'));
 	});

@@ -942,4 +942,15 @@ function createSandbox(options = {}) {
 	return api;
 }
 
-module.exports = { createSandbox, DEMO, PATHS, API_ERRORS, LEGACY_ERRORS, MEDIA_RULES, sha256 };
+/** Most log entries in any 1,000 ms: what a per-second rate limit is checked against. */
+function peakPerSecond(entries) {
+	const times = entries.map((entry) => entry.time).sort((a, b) => a - b);
+	let peak = 0;
+	for (let start = 0, end = 0; end < times.length; end++) {
+		while (times[end] - times[start] >= 1000) start++;
+		peak = Math.max(peak, end - start + 1);
+	}
+	return peak;
+}
+
+module.exports = { createSandbox, DEMO, PATHS, API_ERRORS, LEGACY_ERRORS, MEDIA_RULES, sha256, peakPerSecond };

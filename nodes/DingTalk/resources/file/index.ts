@@ -65,6 +65,16 @@ const fileOutput: DingTalkOperation['postReceive'] = (item, answer) => ({
 	pairedItem: { item: item.itemIndex },
 });
 
+function groupSend(path: string): DingTalkOperation {
+	return {
+		call: { family: 'new', method: 'POST', path, sendsMessage: true },
+		query: { unionId: OPERATOR_UNION_ID },
+		body: { spaceId: SPACE_ID, dentryId: FILE_ID, openConversationId: OPEN_CONVERSATION_ID },
+		postReceive: fileOutput,
+		concurrency: 1,
+	};
+}
+
 // Sends are never repeated when DingTalk may have carried them out, and go one at a time, in item order.
 export const fileOperations: Record<string, DingTalkOperation> = {
 	sendToUser: {
@@ -74,18 +84,7 @@ export const fileOperations: Record<string, DingTalkOperation> = {
 		postReceive: fileOutput,
 		concurrency: 1,
 	},
-	sendLinkToGroup: {
-		call: { family: 'new', method: 'POST', path: PATHS.sendFileLinkToGroup, sendsMessage: true },
-		query: { unionId: OPERATOR_UNION_ID },
-		body: { spaceId: SPACE_ID, dentryId: FILE_ID, openConversationId: OPEN_CONVERSATION_ID },
-		postReceive: fileOutput,
-		concurrency: 1,
-	},
-	sendToGroup: {
-		call: { family: 'new', method: 'POST', path: PATHS.sendFileToGroup, sendsMessage: true },
-		query: { unionId: OPERATOR_UNION_ID },
-		body: { spaceId: SPACE_ID, dentryId: FILE_ID, openConversationId: OPEN_CONVERSATION_ID },
-		postReceive: fileOutput,
-		concurrency: 1,
-	},
+	// The link and the file itself take the same request and give the same answer.
+	sendLinkToGroup: groupSend(PATHS.sendFileLinkToGroup),
+	sendToGroup: groupSend(PATHS.sendFileToGroup),
 };

@@ -131,11 +131,18 @@ function defineSuite(line) {
 				W.chain(`upload${line}`, 'upload', [
 					W.trigger(),
 					...W.itemsOf([
-						{ b64: pdf.bytes.toString('base64'), fileName: 'Q3 report.pdf', mimeType: 'application/pdf' },
-						{ b64: png.bytes.toString('base64'), fileName: 'team photo', mimeType: 'image/png' },
+						{ b64: pdf.bytes.toString('base64'), fileName: 'Q3 report.pdf', mimeType: 'application/pdf', rename: '' },
+						{ b64: png.bytes.toString('base64'), fileName: 'team photo', mimeType: 'image/png', rename: '' },
+						{ b64: png.bytes.toString('base64'), fileName: 'team photo.png', mimeType: 'image/png', rename: 'Offsite 2026.png' },
 					]),
 					W.toFile(),
-					W.dingTalk('DingTalk', { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: 'auto' }),
+					W.dingTalk('DingTalk', {
+						resource: 'media',
+						operation: 'upload',
+						binaryPropertyName: 'data',
+						mediaType: 'auto',
+						options: { fileName: "={{ $('Items').item.json.rename }}" },
+					}),
 				]),
 			),
 			download: add(
@@ -330,10 +337,11 @@ function defineSuite(line) {
 			]);
 		});
 
-		test('Media > Upload sends the exact bytes as multipart to the legacy host with the token in the query only', async () => {
+		test('Media > Upload sends the exact bytes as multipart to the legacy host with the token in the query only, under the chosen file name', async () => {
 			const result = await execute(ids.upload);
 			expect(result.error).toBeNull();
-			const [pdfOut, pngOut] = result.lastNodeOutput;
+			const [pdfOut, pngOut, renamedOut] = result.lastNodeOutput;
+			expect(renamedOut.json).toMatchObject({ type: 'image', fileName: 'Offsite 2026.png' });
 			expect(pdfOut.json).toMatchObject({ type: 'file', fileName: 'Q3 report.pdf', fileSize: pdf.bytes.length, mimeType: 'application/pdf' });
 			expect(pngOut.json).toMatchObject({ type: 'image', fileName: 'team photo.png', fileSize: png.bytes.length, mimeType: 'image/png' });
 			expect(pdfOut.json.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -346,6 +354,7 @@ function defineSuite(line) {
 			expect(log(PATH.upload).map((entry) => [entry.query.type, entry.body.fields.type, entry.body.file.filename])).toEqual([
 				['file', 'file', 'Q3 report.pdf'],
 				['image', 'image', 'team photo.png'],
+				['image', 'image', 'Offsite 2026.png'],
 			]);
 		});
 

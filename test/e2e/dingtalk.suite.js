@@ -64,6 +64,11 @@ function restClient(baseUrl) {
 			}
 		},
 		post: async (path, body) => (await post(path, body)).json,
+		async get(path) {
+			const response = await fetch(`${baseUrl}${path}`, { headers });
+			if (response.status !== 200) throw new Error(`GET ${path}: ${response.status}`);
+			return await response.json();
+		},
 	};
 }
 
@@ -541,7 +546,7 @@ function defineSuite(line) {
 			expect(log(PATH.corpToken)[0].body).toMatchObject({ suiteKey: DEMO.suite.suiteKey, authCorpId: DEMO.suite.authCorpId });
 		});
 
-		test("n8n's credential test (the Test button) shows DingTalk's own reason for a wrong secret, and passes with the right one", async () => {
+		test("in the editor: the node, its AI tool variant and themed icons load, and the credential's Test button shows DingTalk's own reason", async () => {
 			const port = await freePort();
 			const editor = await n8n.start({ port, stdio: 'pipe' });
 			const printed = { stdout: '', stderr: '' };
@@ -550,6 +555,17 @@ function defineSuite(line) {
 			try {
 				const rest = restClient(editor.url);
 				await rest.setUpOwner();
+				const nodeTypes = (await rest.get('/types/nodes.json')).filter((type) => type.name.startsWith('n8n-nodes-dingtalk-files.'));
+				expect(nodeTypes.map((type) => type.name).sort()).toEqual(['n8n-nodes-dingtalk-files.dingTalk', 'n8n-nodes-dingtalk-files.dingTalkTool']);
+				const [dingTalk] = nodeTypes;
+				expect(dingTalk.codex.categories).toEqual(['Communication', 'Data & Storage']);
+				const credentialType = (await rest.get('/types/credentials.json')).find((type) => type.name === 'dingTalkApi');
+				for (const iconUrl of [dingTalk.iconUrl.light, dingTalk.iconUrl.dark, credentialType.iconUrl.light]) {
+					const icon = await fetch(`${editor.url}/${iconUrl}`);
+					expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+					expect(await icon.text()).toMatch(/^<svg /);
+				}
+				expect(dingTalk.iconUrl.light).not.toBe(dingTalk.iconUrl.dark);
 				const results = [];
 				for (const clientSecret of ['not-the-secret-0000', DEMO.app.appSecret]) {
 					const credential = W.sandboxCredential(urls, { data: { clientSecret } });

@@ -484,6 +484,7 @@ function defineSuite(line) {
 			const rejected = log(PATH.space).filter((entry) => entry.code === 'InvalidAuthentication');
 			expect(rejected.length).toBeGreaterThanOrEqual(1);
 			expect(log(PATH.space).filter((entry) => entry.status === 200)).toHaveLength(50);
+			expect(peakPerSecond(log(PATH.space))).toBeLessThanOrEqual(20);
 		});
 
 		test('50 items with rate limiting on: all succeed and no 1,000 ms window sees more than 20 calls', async () => {

@@ -95,6 +95,13 @@ describe('rate limit', () => {
 		expect(peakPerSecond(calls(SPACE_QUERY))).toBeLessThanOrEqual(15);
 	});
 
+	it('counts the call that fetched the token when it reached DingTalk, after a slow token fetch', async () => {
+		sandbox.failNext({ path: PATHS.appToken }, { delayMs: 300 });
+		await runDingTalkNode({ credential, parameters: spaceGet, items: items(30) });
+		expect(calls(SPACE_QUERY).filter((entry) => entry.status === 200)).toHaveLength(30);
+		expect(peakPerSecond(calls(SPACE_QUERY))).toBeLessThanOrEqual(20);
+	});
+
 	it('is shared by two executions running at once for the same app', async () => {
 		await Promise.all([
 			runDingTalkNode({ credential, parameters: spaceGet, items: items(25) }),

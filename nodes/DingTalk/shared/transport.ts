@@ -97,8 +97,8 @@ function tokenStateOf(appIdentity: string): AppTokenState {
 	return state;
 }
 
-/** Waits until one more call keeps every rolling window under the limit, then books it. */
-async function takeRateSlot(key: string, perSecond: number): Promise<void> {
+/** Waits until one more call keeps every rolling window under the limit, then books it at the time returned. */
+async function takeRateSlot(key: string, perSecond: number): Promise<number> {
 	const window = RATE_WINDOW_MS + RATE_WINDOW_SLACK_MS;
 	for (;;) {
 		const now = Date.now();
@@ -111,11 +111,24 @@ async function takeRateSlot(key: string, perSecond: number): Promise<void> {
 		if (times.length < perSecond) {
 			times.push(now);
 			sendTimes.set(key, times);
-			return;
+			return now;
 		}
 		sendTimes.set(key, times);
 		await sleep(times[0] + window - now + 1);
 	}
+}
+
+/**
+ * Moves a booking to a later time. A call that first fetched a token reached DingTalk only after that
+ * fetch, so its booking moves to when its answer came: the latest it can have arrived.
+ */
+function rebookRateSlot(key: string, booked: number, now: number): void {
+	const times = sendTimes.get(key) ?? [];
+	const index = times.indexOf(booked);
+	if (index >= 0) times.splice(index, 1);
+	times.push(now);
+	times.sort((a, b) => a - b);
+	sendTimes.set(key, times);
 }
 
 function pauseKey(key: string, ms: number): void {
@@ -332,7 +345,8 @@ export class DingTalkTransport {
 	}
 
 	private async send(call: DingTalkCall, credentials: DingTalkAppCredentials) {
-		await takeRateSlot(this.rateKey(call), this.options.callsPerSecond);
+		const booked = await takeRateSlot(this.rateKey(call), this.options.callsPerSecond);
+		const fetchesToken = !credentials.accessToken;
 		const request: IHttpRequestOptions = {
 			method: call.method,
 			baseURL: baseUrlsOf(this.credentials)[call.family],
@@ -359,6 +373,7 @@ export class DingTalkTransport {
 				data: credentials as unknown as ICredentialDataDecryptedObject,
 			},
 		})) as { statusCode: number; body: unknown; headers?: Record<string, unknown> };
+		if (fetchesToken) rebookRateSlot(this.rateKey(call), booked, Date.now());
 		return { status: response.statusCode, body: parseBody(response.body), headers: response.headers };
 	}
 

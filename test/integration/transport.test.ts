@@ -132,9 +132,11 @@ describe('failures', () => {
 		expect(calls(SPACE_QUERY).map((entry) => entry.status)).toEqual([null, 200]);
 	});
 
-	it('redacts a token that DingTalk echoes back in an error message', async () => {
+	it('redacts a token that DingTalk echoes back in an error message, also one the stored credential does not hold', async () => {
 		await runDingTalkNode({ credential, parameters: spaceGet });
 		const [token] = sandbox.issuedTokens();
+		// A credential stored without the token: the node knows it only from this process's token state.
+		credential = new StoredCredential({ ...credential.data, accessToken: '', expiresAt: 0 });
 		sandbox.failNext(
 			{ path: SPACE_QUERY },
 			{ status: 400, body: { code: 'paramError', message: `bad request /x?access_token=${token}&y=1 (${token})`, requestid: 'r-1' } },

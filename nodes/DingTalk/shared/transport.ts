@@ -149,15 +149,6 @@ function networkCodeOf(error: unknown): string | undefined {
 	return undefined;
 }
 
-function tokenFailureOf(error: unknown): DingTalkFailure | undefined {
-	let current: unknown = error;
-	for (let depth = 0; depth < 4 && current; depth++) {
-		if (current instanceof TokenRequestError) return current.failure;
-		current = (current as { cause?: unknown }).cause;
-	}
-	return undefined;
-}
-
 /**
  * The one place that sends requests to DingTalk: owns the token (fetched once per app, refreshed before
  * expiry and when DingTalk rejects it), the per-app-and-API rate limit, retries, error mapping and redaction.
@@ -192,8 +183,7 @@ export class DingTalkTransport {
 			try {
 				outcome = await this.sendWithToken(call);
 			} catch (error) {
-				const tokenFailure = tokenFailureOf(error);
-				if (tokenFailure) throw this.apiError(tokenFailure, itemIndex);
+				if (error instanceof TokenRequestError) throw this.apiError(error.failure, itemIndex);
 				const code = networkCodeOf(error) ?? 'ERROR';
 				const mayResend = NOT_SENT_ERROR_CODES.has(code) || !call.sendsMessage;
 				if (mayResend && attempt < this.options.maxRetries) {
@@ -249,9 +239,10 @@ export class DingTalkTransport {
 					await sleep(backoffMs(attempt));
 					continue;
 				}
-				throw new NodeApiError(this.ctx.getNode(), { code: networkCodeOf(error) ?? 'ERROR' } as JsonObject, {
-					message: `Could not download the file from DingTalk's file host (${networkCodeOf(error) ?? 'network error'})`,
-					description: 'The temporary download link could not be fetched. Run the node again to get a fresh link.',
+				const code = networkCodeOf(error) ?? 'ERROR';
+				throw new NodeApiError(this.ctx.getNode(), { networkError: code } as JsonObject, {
+					message: `Could not download the file from DingTalk's file host: ${NETWORK_ERROR_WORDS[code] ?? 'the request failed'}`,
+					description: `Network error ${code}. The temporary download link could not be fetched; run the node again to get a fresh one.`,
 					itemIndex,
 				});
 			}
@@ -329,6 +320,12 @@ export class DingTalkTransport {
 		}
 	}
 
+	/** The credential's secrets and the token in use now, which may have been fetched during this run. */
+	private currentSecrets(): string[] {
+		const token = tokenStateOf(this.appIdentity).token;
+		return token ? [...this.secrets, token] : this.secrets;
+	}
+
 	/** DingTalk's limit belongs to the app and the API. */
 	private rateKey(call: DingTalkCall): string {
 		return `${this.appIdentity} ${call.family} ${call.path}`;
@@ -380,7 +377,7 @@ export class DingTalkTransport {
 	private apiError(failure: DingTalkFailure, itemIndex: number, extra?: string): NodeApiError {
 		const guide = ERROR_GUIDE[failure.code] ?? ERROR_GUIDE[failure.code.split('/')[0]];
 		const scopes = failure.requiredScopes?.length ? failure.requiredScopes.join(', ') : 'the permission this operation needs';
-		const dingTalkMessage = redact(failure.message, this.secrets);
+		const dingTalkMessage = redact(failure.message, this.currentSecrets());
 		const message = guide
 			? `DingTalk: ${guide.meaning} [${failure.code}]`
 			: `DingTalk returned an error: ${dingTalkMessage || 'no message'} [${failure.code}]`;
@@ -408,7 +405,7 @@ export class DingTalkTransport {
 	}
 
 	private networkError(error: unknown, code: string, call: DingTalkCall, itemIndex: number): NodeApiError {
-		const detail = redact(String((error as Error)?.message ?? error), this.secrets);
+		const detail = redact(String((error as Error)?.message ?? error), this.currentSecrets());
 		const unsure = call.sendsMessage && !NOT_SENT_ERROR_CODES.has(code);
 		// The code stays out of the message and of `code`: n8n would swap the message for a generic one
 		// that invites a retry, which is wrong for a send that may have been delivered.

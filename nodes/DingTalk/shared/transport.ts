@@ -55,8 +55,9 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
 // Refresh this long before DingTalk's expiry (at most a tenth of the token's life), so no call races
 // the end of a token's life.
 const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
-// Our clock starts before the request leaves; DingTalk's when it arrives. Keep a little slack.
-const RATE_WINDOW_SLACK_MS = 50;
+// Our clock starts before the request leaves; DingTalk's when it arrives, later by however long n8n and the
+// network take under load. Keep some slack.
+const RATE_WINDOW_SLACK_MS = 100;
 const MAX_BACKOFF_MS = 8000;
 // Node's network error codes that mean nothing reached DingTalk, so any call may be sent again.
 const NOT_SENT_ERROR_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);

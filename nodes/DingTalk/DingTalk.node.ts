@@ -87,6 +87,15 @@ export class DingTalk implements INodeType {
 						description:
 							'How often a call DingTalk rate-limited or was too busy for is tried again, with growing pauses. Sends are never repeated when DingTalk may already have delivered them.',
 					},
+					{
+						displayName: 'Timeout',
+						name: 'timeout',
+						type: 'number',
+						typeOptions: { minValue: 0 },
+						default: 0,
+						description:
+							'Seconds to wait for each answer from DingTalk. 0: 60 seconds, and 300 for uploads and downloads.',
+					},
 				],
 			},
 		],

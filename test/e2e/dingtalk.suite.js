@@ -432,6 +432,7 @@ function defineSuite(line) {
 			});
 			expect(errorOf('Not Member').description).toMatch(/Request ID: \S+/);
 			expect(errorOf('Not Member').description).toContain('What to do: Use the unionId of a member of the group');
+			expect(errorOf('Not Member').description).toContain('This operation needs the app permission ConvFile.Space.Read.');
 			expect(errorOf('No Group')).toMatchObject({ code: 'conversationNotExist', error: expect.stringContaining('found no group') });
 			expect(errorOf('No File')).toMatchObject({ code: 'dentryNotExist' });
 			expect(errorOf('Folder')).toMatchObject({ code: 'folderNotSupport', error: expect.stringContaining('only files can be sent') });

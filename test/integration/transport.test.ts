@@ -34,6 +34,7 @@ let sandbox: {
 	stop(): Promise<void>;
 	requests: LogEntry[];
 	media: Map<string, { sha256: string; filename: string }>;
+	sent: object[];
 	tokenFetches(): number;
 	issuedTokens(): string[];
 	invalidateTokens(): void;
@@ -123,6 +124,35 @@ describe('failures', () => {
 		expect(item.json.error).toBe('Could not reach DingTalk: the connection was cut before an answer came');
 		expect(item.json.description).toContain('DingTalk may already have delivered it');
 		expect(calls(SEND_TO_USER)).toHaveLength(1);
+	});
+
+	it('a send that gets no answer in time is not sent again, though DingTalk carried it out', async () => {
+		sandbox.failNext({ path: SEND_TO_USER }, { delayMs: 1500 });
+		const [item] = await runDingTalkNode({
+			credential,
+			parameters: {
+				resource: 'file',
+				operation: 'sendToUser',
+				receiverUnionId: DEMO.users.alice,
+				spaceId: DEMO.group.space.spaceId,
+				fileId: 'dentry-report-pdf',
+				requestOptions: { timeout: 0.5 },
+			},
+			continueOnFail: true,
+		});
+		expect(item.json.error).toBe('Could not reach DingTalk: no answer in time');
+		expect(item.json.description).toContain('DingTalk may already have delivered it');
+		await wait(1500);
+		expect(sandbox.sent).toHaveLength(1);
+		expect(calls(SEND_TO_USER)).toHaveLength(1);
+	});
+
+	it('a look-up that gets no answer in time is sent again', async () => {
+		sandbox.failNext({ path: SPACE_QUERY }, { delayMs: 1500 });
+		const [item] = await runDingTalkNode({ credential, parameters: { ...spaceGet, requestOptions: { timeout: 0.5 } } });
+		expect(item.json).toEqual(DEMO.group.space);
+		await wait(1500);
+		expect(calls(SPACE_QUERY)).toHaveLength(2);
 	});
 
 	it('a look-up whose connection drops is sent again', async () => {

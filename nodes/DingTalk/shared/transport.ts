@@ -21,6 +21,8 @@ import {
 	CALLS_PER_SECOND_PER_APP_AND_API,
 	classifyAnswer,
 	DEFAULT_TOKEN_LIFETIME_SECONDS,
+	PERMISSION_CODES,
+	PERMISSION_OF_PATH,
 	ERROR_GUIDE,
 	RATE_WINDOW_MS,
 	type ApiFamily,
@@ -45,11 +47,14 @@ export interface DingTalkCall {
 export interface TransportOptions {
 	callsPerSecond: number;
 	maxRetries: number;
+	/** Seconds to wait for an answer; 0 keeps each call's own default. */
+	timeout: number;
 }
 
 export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
 	callsPerSecond: CALLS_PER_SECOND_PER_APP_AND_API,
 	maxRetries: 4,
+	timeout: 0,
 };
 
 // Refresh this long before DingTalk's expiry (at most a tenth of the token's life), so no call races
@@ -213,9 +218,14 @@ export class DingTalkTransport {
 				continue;
 			}
 			if (verdict.kind === 'maybeExecuted' && call.sendsMessage) {
-				throw this.apiError(verdict.failure, itemIndex, 'It was not sent again, because DingTalk may already have delivered it: check the chat before running it again.');
+				throw this.apiError(
+					verdict.failure,
+					itemIndex,
+					call.path,
+					'It was not sent again, because DingTalk may already have delivered it: check the chat before running it again.',
+				);
 			}
-			throw this.apiError(verdict.failure, itemIndex);
+			throw this.apiError(verdict.failure, itemIndex, call.path);
 		}
 	}
 
@@ -233,7 +243,7 @@ export class DingTalkTransport {
 					encoding: 'arraybuffer',
 					returnFullResponse: true,
 					ignoreHttpStatusErrors: true,
-					timeout: 300_000,
+					timeout: this.timeoutMs(300_000),
 				})) as { statusCode: number; body: unknown };
 			} catch (error) {
 				if (attempt < this.options.maxRetries) {
@@ -327,6 +337,11 @@ export class DingTalkTransport {
 		return token ? [...this.secrets, token] : this.secrets;
 	}
 
+	/** The node's Timeout option when set, else the call's own default. */
+	private timeoutMs(defaultMs: number): number {
+		return this.options.timeout > 0 ? this.options.timeout * 1000 : defaultMs;
+	}
+
 	/** DingTalk's limit belongs to the app and the API. */
 	private rateKey(call: DingTalkCall): string {
 		return `${this.appIdentity} ${call.family} ${call.path}`;
@@ -353,7 +368,7 @@ export class DingTalkTransport {
 			json: true,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
-			timeout: call.timeoutMs ?? 60_000,
+			timeout: this.timeoutMs(call.timeoutMs ?? 60_000),
 		};
 		if (call.multipart) {
 			const { body, contentType } = call.multipart();
@@ -375,9 +390,10 @@ export class DingTalkTransport {
 		return { status: response.statusCode, body: parseBody(response.body), headers: response.headers };
 	}
 
-	private apiError(failure: DingTalkFailure, itemIndex: number, extra?: string): NodeApiError {
+	private apiError(failure: DingTalkFailure, itemIndex: number, path?: string, extra?: string): NodeApiError {
 		const guide = ERROR_GUIDE[failure.code] ?? ERROR_GUIDE[failure.code.split('/')[0]];
-		const scopes = failure.requiredScopes?.length ? failure.requiredScopes.join(', ') : 'the permission this operation needs';
+		const needed = path ? PERMISSION_OF_PATH[path] : undefined;
+		const scopes = failure.requiredScopes?.length ? failure.requiredScopes.join(', ') : (needed ?? 'the permission this operation needs');
 		const dingTalkMessage = redact(failure.message, this.currentSecrets());
 		const message = guide
 			? `DingTalk: ${guide.meaning} [${failure.code}]`
@@ -388,6 +404,7 @@ export class DingTalkTransport {
 			failure.requestId ? `Request ID: ${failure.requestId}` : undefined,
 			failure.requiredScopes?.length ? `Missing permission: ${scopes}` : undefined,
 			guide ? `What to do: ${guide.action.replace('{scopes}', scopes)}` : undefined,
+			needed && PERMISSION_CODES.has(failure.code) ? `This operation needs the app permission ${needed}.` : undefined,
 			extra,
 		]
 			.filter(Boolean)

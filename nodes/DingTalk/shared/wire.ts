@@ -32,6 +32,20 @@ export const PATHS = {
 	mediaUpload: '/media/upload',
 } as const;
 
+/** The app permission each call needs (developer console > Permissions). */
+export const PERMISSION_OF_PATH: Record<string, string> = {
+	[PATHS.groupSpaceQuery]: 'ConvFile.Space.Read',
+	[PATHS.sendFileToUser]: 'ConvFile.File.Send',
+	[PATHS.sendFileLinkToGroup]: 'ConvFile.File.Send',
+	// ASSUMPTION: presumably the same permission as the link send; no page says.
+	[PATHS.sendFileToGroup]: 'ConvFile.File.Send',
+	[PATHS.mediaUpload]: 'qyapi_base',
+	[PATHS.robotFileDownload]: 'qyapi_robot_sendmsg',
+};
+
+/** Codes after which the permission an operation needs is worth naming. */
+export const PERMISSION_CODES = new Set(['permissionDenied', 'Forbidden.AccessDenied.AccessTokenPermissionDenied']);
+
 /** Lifetime DingTalk gives a token when an answer does not say (seconds). */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 7200;
 

@@ -41,6 +41,7 @@ let sandbox: {
 	setTokenLifetime(seconds: number): void;
 	setRateLimit(options: { enabled: boolean; perSecond?: number }): void;
 	failNext(match: { path: string }, response: object, times?: number): void;
+	revokeScope(appKey: string, scope: string): void;
 };
 let credential: StoredCredential;
 
@@ -86,6 +87,20 @@ describe('token', () => {
 		expect(calls(PATHS.mediaUpload).map((entry) => entry.errcode)).toEqual([0, 40014, 0]);
 		expect(sandbox.tokenFetches()).toBe(2);
 		expect(sandbox.media.get(String(second.json.mediaId))?.sha256).toBe(createHash('sha256').update(pdf.bytes).digest('hex'));
+	});
+});
+
+describe('errors', () => {
+	it("a legacy permission error (HTTP 200) names the upload's permission", async () => {
+		sandbox.revokeScope(DEMO.app.appKey, 'qyapi_base');
+		const [item] = await runDingTalkNode({
+			credential,
+			parameters: { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: 'auto' },
+			items: [{ json: {}, binary: { data: { data: DEMO.files.photoPng.bytes.toString('base64'), mimeType: 'image/png', fileName: 'a.png' } } }],
+			continueOnFail: true,
+		});
+		expect(item.json).toMatchObject({ code: '60011', error: 'DingTalk: the DingTalk app lacks the permission for this API [60011]' });
+		expect(item.json.description).toContain('apply for qyapi_base');
 	});
 });
 

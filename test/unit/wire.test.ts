@@ -102,6 +102,7 @@ describe('ERROR_GUIDE', () => {
 		'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
 		'90018',
 		'-1',
+		'60011',
 	];
 	it.each(documented)('explains %s', (code) => {
 		expect(ERROR_GUIDE[code]?.meaning).toBeTruthy();

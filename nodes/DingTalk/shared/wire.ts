@@ -44,7 +44,7 @@ export const PERMISSION_OF_PATH: Record<string, string> = {
 };
 
 /** Codes after which the permission an operation needs is worth naming. */
-export const PERMISSION_CODES = new Set(['permissionDenied', 'Forbidden.AccessDenied.AccessTokenPermissionDenied']);
+export const PERMISSION_CODES = new Set(['permissionDenied', 'Forbidden.AccessDenied.AccessTokenPermissionDenied', '60011']);
 
 /** Lifetime DingTalk gives a token when an answer does not say (seconds). */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 7200;
@@ -273,6 +273,11 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 	},
 	'43008': { meaning: 'DingTalk did not read the upload as multipart form data', action: 'Report this as a bug of the node.' },
 	'41005': { meaning: 'DingTalk found no file in the upload', action: 'Check the Input Binary Field.' },
+	// ASSUMPTION: the legacy API's "no permission" code; DingTalk's media page names none.
+	'60011': {
+		meaning: 'the DingTalk app lacks the permission for this API',
+		action: 'In the DingTalk developer console open the app, go to Permissions, apply for {scopes}, and publish a new version of the app.',
+	},
 	'90018': {
 		meaning: 'DingTalk\'s limit of calls per second for this app and API was exceeded, even after retries',
 		action: 'Lower the node\'s "Calls per Second" option.',

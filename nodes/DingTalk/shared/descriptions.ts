@@ -32,7 +32,7 @@ export function idProperty(
 export const UNION_ID_HINT =
 	"A user's unionId (not the userId): get it from Contacts > Query user details, or from a robot message's sender";
 
-export function binaryPropertyProperty(show: IDisplayOptions['show'], description: string): INodeProperties {
+export function inputBinaryFieldProperty(show: IDisplayOptions['show'], description: string): INodeProperties {
 	return {
 		displayName: 'Input Binary Field',
 		name: 'binaryPropertyName',

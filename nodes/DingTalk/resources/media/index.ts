@@ -1,6 +1,6 @@
 import { NodeOperationError, type INodeProperties } from 'n8n-workflow';
 import { buildMultipart, extensionOf, extensionOfMimeType, mimeTypeOfExtension } from '../../shared/binary';
-import { binaryPropertyProperty } from '../../shared/descriptions';
+import { inputBinaryFieldProperty } from '../../shared/descriptions';
 import type { DingTalkOperation } from '../../shared/operation';
 import { MEDIA_FILE_PART, MEDIA_RULES, MEDIA_TYPE_FIELD, PATHS, type MediaType } from '../../shared/wire';
 
@@ -24,7 +24,7 @@ export const mediaDescription: INodeProperties[] = [
 		],
 		default: 'upload',
 	},
-	binaryPropertyProperty(showForUpload, 'The file to upload'),
+	inputBinaryFieldProperty(showForUpload, 'The file to upload'),
 	{
 		displayName: 'Media Type',
 		name: 'mediaType',

@@ -569,9 +569,16 @@ function defineSuite(line) {
 				}
 				expect(dingTalk.iconUrl.light).not.toBe(dingTalk.iconUrl.dark);
 				const results = [];
-				for (const clientSecret of ['not-the-secret-0000', DEMO.app.appSecret]) {
-					const credential = W.sandboxCredential(urls, { data: { clientSecret } });
-					const created = await rest.post('/rest/credentials', { name: `test ${clientSecret.length}`, type: credential.type, data: credential.data });
+				const suite = {
+					appType: 'thirdParty',
+					suiteKey: DEMO.suite.suiteKey,
+					suiteSecret: DEMO.suite.suiteSecret,
+					authCorpId: DEMO.suite.authCorpId,
+					suiteTicket: DEMO.suite.suiteTicket,
+				};
+				for (const [index, data] of [{ clientSecret: 'not-the-secret-0000' }, { clientSecret: DEMO.app.appSecret }, suite].entries()) {
+					const credential = W.sandboxCredential(urls, { data });
+					const created = await rest.post('/rest/credentials', { name: `test ${index}`, type: credential.type, data: credential.data });
 					const tested = await rest.post('/rest/credentials/test', {
 						credentials: { id: created.data.id, name: created.data.name, type: credential.type, data: credential.data },
 					});
@@ -580,6 +587,8 @@ function defineSuite(line) {
 				expect(results[0].status).toBe('Error');
 				expect(results[0].message).toMatch(/^DingTalk did not issue an access token: .+ \[invalidClientIdOrSecret\] \(request id \S+\)$/);
 				expect(results[1]).toEqual({ status: 'OK', message: 'Connection successful!' });
+				expect(results[2]).toEqual({ status: 'OK', message: 'Connection successful!' });
+				expect(log(PATH.corpToken).length).toBeGreaterThan(0);
 				expect(log(PATH.token).map((entry) => entry.code)).toContain('invalidClientIdOrSecret');
 			} finally {
 				await editor.stop();

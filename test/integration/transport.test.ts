@@ -99,7 +99,7 @@ describe('errors', () => {
 			items: [{ json: {}, binary: { data: { data: DEMO.files.photoPng.bytes.toString('base64'), mimeType: 'image/png', fileName: 'a.png' } } }],
 			continueOnFail: true,
 		});
-		expect(item.json).toMatchObject({ code: '60011', error: 'DingTalk: the DingTalk app lacks the permission for this API [60011]' });
+		expect(item.json).toMatchObject({ code: '60011', error: 'DingTalk: the DingTalk app lacks the API permission this operation needs [60011]' });
 		expect(item.json.description).toContain('apply for qyapi_base');
 	});
 });

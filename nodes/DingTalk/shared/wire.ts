@@ -158,16 +158,33 @@ function failedVerdict(
 	return { kind, failure: { status, code, message, requestId } } as Verdict;
 }
 
+// Guidance that a new-API code and its legacy errcode twin share.
+const APP_QPS_EXCEEDED = {
+	meaning: 'DingTalk\'s limit of calls per second for this app and API was exceeded, even after retries',
+	action: 'Lower the node\'s "Calls per Second" option, or spread the work over a longer time.',
+};
+const API_QPS_EXCEEDED = { meaning: 'DingTalk is limiting calls to this API for everyone, even after retries', action: 'Try again later.' };
+const MONTHLY_QUOTA_USED = {
+	meaning: 'the organisation has used up its monthly DingTalk API call quota',
+	action: 'Wait for the quota to reset next month or upgrade the DingTalk edition.',
+};
+const BUSY = { meaning: 'DingTalk is busy', action: 'Try again in a moment.' };
+const APP_LACKS_PERMISSION = {
+	meaning: 'the DingTalk app lacks the API permission this operation needs',
+	action: 'In the DingTalk developer console open the app, go to Permissions, apply for {scopes}, and publish a new version of the app.',
+};
+const WRONG_APP_KEY_OR_SECRET = {
+	meaning: 'DingTalk does not accept the Client ID (AppKey) or Client Secret (AppSecret)',
+	action: 'Copy both again from the app\'s "Credentials & Basic Info" page in the DingTalk developer console, and check the credential\'s region.',
+};
+
 /**
  * What each documented code means for the user and what to do about it. Keys are the new API's codes
  * or the legacy errcodes. `{scopes}` is replaced by the permissions DingTalk says are missing.
  */
 export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = {
 	// Token and app credentials
-	invalidClientIdOrSecret: {
-		meaning: 'DingTalk does not accept the Client ID (AppKey) or Client Secret (AppSecret)',
-		action: 'Copy both again from the app\'s "Credentials & Basic Info" page in the DingTalk developer console, and check the credential\'s region.',
-	},
+	invalidClientIdOrSecret: WRONG_APP_KEY_OR_SECRET,
 	InvalidAuthentication: {
 		meaning: 'DingTalk did not accept the access token',
 		action: 'The node fetched a new token and retried once; if this persists, check that the credential\'s region and base URLs match the app.',
@@ -176,22 +193,10 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 		meaning: 'the request reached DingTalk without an access token',
 		action: 'Check the credential\'s custom base URLs: the token is only added to requests for the API base URL.',
 	},
-	'Forbidden.AccessDenied.AccessTokenPermissionDenied': {
-		meaning: 'the DingTalk app lacks the API permission this operation needs',
-		action: 'In the DingTalk developer console open the app, go to Permissions, apply for {scopes}, and publish a new version of the app.',
-	},
-	'Forbidden.AccessDenied.ApiCountLimitForOrg': {
-		meaning: 'the organisation has used up its monthly DingTalk API call quota',
-		action: 'Wait for the quota to reset next month or upgrade the DingTalk edition.',
-	},
-	'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi': {
-		meaning: 'DingTalk\'s limit of calls per second for this app and API was exceeded, even after retries',
-		action: 'Lower the node\'s "Calls per Second" option, or spread the work over a longer time.',
-	},
-	'Forbidden.AccessDenied.QpsLimitForApi': {
-		meaning: 'DingTalk is limiting calls to this API for everyone, even after retries',
-		action: 'Try again later.',
-	},
+	'Forbidden.AccessDenied.AccessTokenPermissionDenied': APP_LACKS_PERMISSION,
+	'Forbidden.AccessDenied.ApiCountLimitForOrg': MONTHLY_QUOTA_USED,
+	'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi': APP_QPS_EXCEEDED,
+	'Forbidden.AccessDenied.QpsLimitForApi': API_QPS_EXCEEDED,
 	'Forbidden.AccessDenied.QpmLimitForAppkeyAndApi': {
 		meaning: 'DingTalk\'s limit of calls per minute for this app and API was exceeded, even after retries',
 		action: 'Spread the work over a longer time.',
@@ -200,8 +205,8 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 		meaning: 'DingTalk\'s limit of calls per second for this third-party app in this organisation was exceeded, even after retries',
 		action: 'Lower the node\'s "Calls per Second" option.',
 	},
-	'system.busy': { meaning: 'DingTalk is busy', action: 'Try again in a moment.' },
-	systemBusy: { meaning: 'DingTalk is busy', action: 'Try again in a moment.' },
+	'system.busy': BUSY,
+	systemBusy: BUSY,
 	// Group files (convFile)
 	paramError: {
 		meaning: 'DingTalk rejected a parameter',
@@ -274,22 +279,13 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 	'43008': { meaning: 'DingTalk did not read the upload as multipart form data', action: 'Report this as a bug of the node.' },
 	'41005': { meaning: 'DingTalk found no file in the upload', action: 'Check the Input Binary Field.' },
 	// ASSUMPTION: the legacy API's "no permission" code; DingTalk's media page names none.
-	'60011': {
-		meaning: 'the DingTalk app lacks the permission for this API',
-		action: 'In the DingTalk developer console open the app, go to Permissions, apply for {scopes}, and publish a new version of the app.',
-	},
-	'90018': {
-		meaning: 'DingTalk\'s limit of calls per second for this app and API was exceeded, even after retries',
-		action: 'Lower the node\'s "Calls per Second" option.',
-	},
-	'90002': { meaning: 'DingTalk is limiting calls to this API for everyone, even after retries', action: 'Try again later.' },
-	'90020': { meaning: 'the organisation has used up its monthly DingTalk API call quota', action: 'Wait for the quota to reset or upgrade the DingTalk edition.' },
-	'-1': { meaning: 'DingTalk is busy', action: 'Try again in a moment.' },
+	'60011': APP_LACKS_PERMISSION,
+	'90018': APP_QPS_EXCEEDED,
+	'90002': API_QPS_EXCEEDED,
+	'90020': MONTHLY_QUOTA_USED,
+	'-1': BUSY,
 	'15': { meaning: 'DingTalk timed out', action: 'Check in DingTalk whether the action happened before running it again.' },
-	'40096': {
-		meaning: 'DingTalk does not accept the AppKey or AppSecret',
-		action: 'Copy both again from the app\'s page in the DingTalk developer console.',
-	},
+	'40096': WRONG_APP_KEY_OR_SECRET,
 };
 
 /** Media types of the legacy upload and their limits. */

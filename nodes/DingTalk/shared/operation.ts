@@ -43,15 +43,19 @@ export interface IdField {
 
 export const MAX_ID_LENGTH = 512;
 
+/** The error for input refused before sending: it names the field and says nothing was sent. */
+export function refuseInput(ctx: IExecuteFunctions, itemIndex: number, field: string, reason: string): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), `${field}: ${reason}`, {
+		itemIndex,
+		description: `Check the "${field}" field of item ${itemIndex + 1}. Nothing was sent to DingTalk.`,
+	});
+}
+
 /** Reads a node parameter that holds a DingTalk ID and refuses an empty or malformed one. */
 export function readId(ctx: IExecuteFunctions, itemIndex: number, field: IdField, fallback?: string): string {
 	const raw = ctx.getNodeParameter(field.parameter, itemIndex, '') as unknown;
 	const value = (typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '').trim() || (fallback ?? '');
-	const refuse = (reason: string) =>
-		new NodeOperationError(ctx.getNode(), `${field.label}: ${reason}`, {
-			itemIndex,
-			description: `Check the "${field.label}" field of item ${itemIndex + 1}. Nothing was sent to DingTalk.`,
-		});
+	const refuse = (reason: string) => refuseInput(ctx, itemIndex, field.label, reason);
 	if (value === '') throw refuse('is empty');
 	if (/\s/.test(value)) throw refuse(`"${value}" contains spaces or line breaks`);
 	if (value.length > MAX_ID_LENGTH) throw refuse(`is longer than ${MAX_ID_LENGTH} characters`);

@@ -80,8 +80,7 @@ const NETWORK_ERROR_WORDS: Record<string, string> = {
 
 interface AppTokenState {
 	token?: string;
-	expiresAt: number;
-	/** When to stop using the token and fetch the next one. */
+	/** When to stop using the token and fetch the next one (before DingTalk's expiry). */
 	refreshAt: number;
 	seeded: boolean;
 	refreshing?: Promise<void>;
@@ -97,7 +96,7 @@ const pausedUntil = new Map<string, number>();
 function tokenStateOf(appIdentity: string): AppTokenState {
 	let state = tokenStates.get(appIdentity);
 	if (!state) {
-		state = { expiresAt: 0, refreshAt: 0, seeded: false };
+		state = { refreshAt: 0, seeded: false };
 		tokenStates.set(appIdentity, state);
 	}
 	return state;
@@ -291,7 +290,6 @@ export class DingTalkTransport {
 				const expiresAt = Number(this.credentials.expiresAt) || 0;
 				if (!state.token && stored && expiresAt - TOKEN_REFRESH_MARGIN_MS > Date.now()) {
 					state.token = stored;
-					state.expiresAt = expiresAt;
 					state.refreshAt = expiresAt - TOKEN_REFRESH_MARGIN_MS;
 				}
 			}
@@ -314,9 +312,9 @@ export class DingTalkTransport {
 				}
 				if (credentials.accessToken) {
 					const now = Date.now();
+					const expiresAt = Number(credentials.expiresAt) || now + DEFAULT_TOKEN_LIFETIME_SECONDS * 1000;
 					state.token = credentials.accessToken;
-					state.expiresAt = Number(credentials.expiresAt) || now + DEFAULT_TOKEN_LIFETIME_SECONDS * 1000;
-					state.refreshAt = state.expiresAt - Math.min(TOKEN_REFRESH_MARGIN_MS, (state.expiresAt - now) / 10);
+					state.refreshAt = expiresAt - Math.min(TOKEN_REFRESH_MARGIN_MS, (expiresAt - now) / 10);
 				} else if (failure) {
 					state.refreshFailure = failure;
 				}
@@ -352,7 +350,6 @@ export class DingTalkTransport {
 		// Only the first call to see this token rejected drops it; the others then use its successor.
 		if (state.token === rejected) {
 			state.token = undefined;
-			state.expiresAt = 0;
 			state.refreshAt = 0;
 		}
 	}

@@ -1,7 +1,7 @@
-import { NodeOperationError, type INodeProperties } from 'n8n-workflow';
+import type { INodeProperties } from 'n8n-workflow';
 import { buildMultipart, extensionOf, extensionOfMimeType, mimeTypeOfExtension } from '../../shared/binary';
 import { inputBinaryFieldProperty } from '../../shared/descriptions';
-import type { DingTalkOperation } from '../../shared/operation';
+import { refuseInput, type DingTalkOperation } from '../../shared/operation';
 import { MEDIA_FILE_PART, MEDIA_RULES, MEDIA_TYPE_FIELD, PATHS, type MediaType } from '../../shared/wire';
 
 const showForUpload = { resource: ['media'], operation: ['upload'] };
@@ -108,11 +108,7 @@ export const mediaOperations: Record<string, DingTalkOperation> = {
 		call: { family: 'legacy', method: 'POST', path: PATHS.mediaUpload, sendsMessage: false, timeoutMs: 300_000 },
 		preSend: async ({ ctx, itemIndex, state }, call) => {
 			const property = String(ctx.getNodeParameter('binaryPropertyName', itemIndex, '')).trim();
-			const refuse = (field: string, reason: string) =>
-				new NodeOperationError(ctx.getNode(), `${field}: ${reason}`, {
-					itemIndex,
-					description: `Check the "${field}" field of item ${itemIndex + 1}. Nothing was sent to DingTalk.`,
-				});
+			const refuse = (field: string, reason: string) => refuseInput(ctx, itemIndex, field, reason);
 			if (property === '') throw refuse('Input Binary Field', 'is empty');
 			const binaryItem = ctx.getInputData()[itemIndex]?.binary?.[property];
 			if (!binaryItem) {

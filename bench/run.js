@@ -9,7 +9,12 @@ const { N8nInstance } = require('../test/e2e/n8n');
 const W = require('../test/e2e/workflows');
 
 const MiB = 1024 * 1024;
-const spaceGet = { resource: 'groupSpace', operation: 'get', openConversationId: DEMO.group.openConversationId, operatorUnionId: DEMO.users.alice };
+const spaceGet = {
+	resource: 'groupSpace',
+	operation: 'get',
+	openConversationId: DEMO.group.openConversationId,
+	operatorUnionId: DEMO.users.alice,
+};
 
 function lookups(id, count, credentialId) {
 	return W.chain(id, `${count} look-ups`, [
@@ -45,7 +50,10 @@ async function main() {
 	const rows = [];
 	try {
 		await n8n.setup();
-		await n8n.importCredentials([W.sandboxCredential(urls), W.sandboxCredential(urls, { id: 'coldApp' })]);
+		await n8n.importCredentials([
+			W.sandboxCredential(urls),
+			W.sandboxCredential(urls, { id: 'coldApp' }),
+		]);
 		const big = crypto.randomBytes(10 * MiB);
 		// A 10 MiB "zip" (DingTalk checks the extension, the sandbox the size and type rules).
 		const bigZip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), big.subarray(4)]);
@@ -56,30 +64,54 @@ async function main() {
 			lookups('warm200', 200),
 			W.chain('upload10', 'upload 10 MiB', [
 				W.trigger(),
-				W.jsonItem('File', { b64: bigZip.toString('base64'), fileName: 'archive.zip', mimeType: 'application/zip' }),
+				W.jsonItem('File', {
+					b64: bigZip.toString('base64'),
+					fileName: 'archive.zip',
+					mimeType: 'application/zip',
+				}),
 				W.toFile(),
-				W.dingTalk('DingTalk', { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: 'auto' }),
+				W.dingTalk('DingTalk', {
+					resource: 'media',
+					operation: 'upload',
+					binaryPropertyName: 'data',
+					mediaType: 'auto',
+				}),
 			]),
 			W.chain('download10', 'download 10 MiB', [
 				W.trigger(),
-				W.dingTalk('DingTalk', { resource: 'robotFile', operation: 'download', downloadCode: bigCode, fileName: 'archive.zip' }),
+				W.dingTalk('DingTalk', {
+					resource: 'robotFile',
+					operation: 'download',
+					downloadCode: bigCode,
+					fileName: 'archive.zip',
+				}),
 				W.sha256Of('Hash'),
 			]),
 		]);
 		const space = PATHS.spaceQuery;
-		rows.push(['50 look-ups, no stored token (cold)', await measure(n8n, sandbox, 'cold50', space)]);
+		rows.push([
+			'50 look-ups, no stored token (cold)',
+			await measure(n8n, sandbox, 'cold50', space),
+		]);
 		await measure(n8n, sandbox, 'warm50', space); // stores the main credential's token
 		rows.push(['50 look-ups, stored token (warm)', await measure(n8n, sandbox, 'warm50', space)]);
 		rows.push(['200 look-ups, no server limit', await measure(n8n, sandbox, 'warm200', space)]);
 		sandbox.setRateLimit({ enabled: true, perSecond: 20 });
 		rows.push(['200 look-ups, server limit 20/s', await measure(n8n, sandbox, 'warm200', space)]);
 		sandbox.setRateLimit({ enabled: true, perSecond: 10 });
-		rows.push(['200 look-ups, server limit 10/s (retries)', await measure(n8n, sandbox, 'warm200', space)]);
+		rows.push([
+			'200 look-ups, server limit 10/s (retries)',
+			await measure(n8n, sandbox, 'warm200', space),
+		]);
 		sandbox.setRateLimit({ enabled: false });
 		rows.push(['media upload, 10 MiB', await measure(n8n, sandbox, 'upload10', PATHS.mediaUpload)]);
 		const uploaded = [...sandbox.media.values()].pop();
-		if (uploaded.sha256 !== crypto.createHash('sha256').update(bigZip).digest('hex')) throw new Error('upload bytes differ');
-		rows.push(['robot file download, 10 MiB', await measure(n8n, sandbox, 'download10', PATHS.robotDownload)]);
+		if (uploaded.sha256 !== crypto.createHash('sha256').update(bigZip).digest('hex'))
+			throw new Error('upload bytes differ');
+		rows.push([
+			'robot file download, 10 MiB',
+			await measure(n8n, sandbox, 'download10', PATHS.robotDownload),
+		]);
 	} finally {
 		await sandbox.stop();
 		fs.rmSync(n8n.userFolder, { recursive: true, force: true });
@@ -90,8 +122,9 @@ async function main() {
 		'',
 		'| scenario | items | node time | items/s | token fetches | calls | refused | peak calls in 1 s |',
 		'|---|---|---|---|---|---|---|---|',
-		...rows.map(([name, r]) =>
-			`| ${name} | ${r.items} | ${r.nodeMs} ms | ${Math.round((r.items / r.nodeMs) * 1000)} | ${r.tokenFetches} | ${r.calls} | ${r.refused} | ${r.peakPerSecond} |`,
+		...rows.map(
+			([name, r]) =>
+				`| ${name} | ${r.items} | ${r.nodeMs} ms | ${Math.round((r.items / r.nodeMs) * 1000)} | ${r.tokenFetches} | ${r.calls} | ${r.refused} | ${r.peakPerSecond} |`,
 		),
 	];
 	process.stdout.write(`${lines.join('\n')}\n`);

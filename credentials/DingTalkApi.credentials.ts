@@ -15,7 +15,12 @@ import {
 	tokenFromAnswer,
 	tokenRequestOf,
 } from '../nodes/DingTalk/shared/app';
-import { LEGACY_TOKEN_QUERY, PATHS, REGION_BASE_URLS, TOKEN_HEADER } from '../nodes/DingTalk/shared/wire';
+import {
+	LEGACY_TOKEN_QUERY,
+	PATHS,
+	REGION_BASE_URLS,
+	TOKEN_HEADER,
+} from '../nodes/DingTalk/shared/wire';
 
 export class DingTalkApi implements ICredentialType {
 	name = 'dingTalkApi';
@@ -24,7 +29,8 @@ export class DingTalkApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/dingtalk.svg', dark: 'file:../icons/dingtalk.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-dingtalk-files/n8n-nodes-dingtalk-files#credentials';
+	documentationUrl =
+		'https://github.com/n8n-nodes-dingtalk-files/n8n-nodes-dingtalk-files#credentials';
 
 	// The HTTP Request node can call any DingTalk API with this credential.
 	httpRequestNode = {
@@ -167,12 +173,18 @@ export class DingTalkApi implements ICredentialType {
 	// every execution; the node's transport empties the field when the token expires or DingTalk rejects it.
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
 		const app = asAppCredentials(credentials);
-		const answer = (await this.helpers.httpRequest(tokenRequestOf(app))) as { statusCode?: number; body?: unknown };
+		const answer = (await this.helpers.httpRequest(tokenRequestOf(app))) as {
+			statusCode?: number;
+			body?: unknown;
+		};
 		return tokenFromAnswer(answer, Date.now(), credentials);
 	}
 
 	// The token goes in a header for the new API and in the query for the legacy API, and to no other host.
-	authenticate: IAuthenticate = async (credentials, requestOptions): Promise<IHttpRequestOptions> => {
+	authenticate: IAuthenticate = async (
+		credentials,
+		requestOptions,
+	): Promise<IHttpRequestOptions> => {
 		const app = asAppCredentials(credentials);
 		const family = familyOfUrl(app, fullUrlOf(requestOptions));
 		const token = String(app.accessToken ?? '');
@@ -195,11 +207,15 @@ export class DingTalkApi implements ICredentialType {
 			url: `={{$credentials.appType === "thirdParty" ? "${PATHS.thirdPartyAppGrant}" : "${PATHS.internalAppGrant}"}}`,
 			body: {
 				appKey: '={{$credentials.appType === "thirdParty" ? undefined : $credentials.clientId}}',
-				appSecret: '={{$credentials.appType === "thirdParty" ? undefined : $credentials.clientSecret}}',
+				appSecret:
+					'={{$credentials.appType === "thirdParty" ? undefined : $credentials.clientSecret}}',
 				suiteKey: '={{$credentials.appType === "thirdParty" ? $credentials.suiteKey : undefined}}',
-				suiteSecret: '={{$credentials.appType === "thirdParty" ? $credentials.suiteSecret : undefined}}',
-				authCorpId: '={{$credentials.appType === "thirdParty" ? $credentials.authCorpId : undefined}}',
-				suiteTicket: '={{$credentials.appType === "thirdParty" ? $credentials.suiteTicket : undefined}}',
+				suiteSecret:
+					'={{$credentials.appType === "thirdParty" ? $credentials.suiteSecret : undefined}}',
+				authCorpId:
+					'={{$credentials.appType === "thirdParty" ? $credentials.authCorpId : undefined}}',
+				suiteTicket:
+					'={{$credentials.appType === "thirdParty" ? $credentials.suiteTicket : undefined}}',
 			},
 		},
 	};

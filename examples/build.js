@@ -5,7 +5,11 @@ const W = require('../test/e2e/workflows');
 const { DEMO } = require('../test/sandbox/server');
 
 const groupChat = (extra) =>
-	W.jsonItem('Group chat', { openConversationId: DEMO.group.openConversationId, operatorUnionId: DEMO.users.alice, ...extra });
+	W.jsonItem('Group chat', {
+		openConversationId: DEMO.group.openConversationId,
+		operatorUnionId: DEMO.users.alice,
+		...extra,
+	});
 const getSpace = () =>
 	W.dingTalk('Get group space', {
 		resource: 'groupSpace',
@@ -17,55 +21,76 @@ const fromChat = (field) => `={{ $('Group chat').item.json.${field} }}`;
 
 function exampleWorkflows() {
 	return {
-		'group-space-lookup.json': W.chain('exampleGroupSpace', "DingTalk: look up a group chat's storage space", [
-			W.trigger(),
-			groupChat({}),
-			getSpace(),
-		]),
-		'send-stored-file.json': W.chain('exampleSendFile', 'DingTalk: send a stored file to a user and post its link in the group', [
-			W.trigger(),
-			groupChat({ fileId: 'dentry-report-pdf', receiverUnionId: DEMO.users.bob }),
-			getSpace(),
-			W.dingTalk('Send to user', {
-				resource: 'file',
-				operation: 'sendToUser',
-				receiverUnionId: fromChat('receiverUnionId'),
-				spaceId: '={{ $json.spaceId }}',
-				fileId: fromChat('fileId'),
-			}),
-			W.dingTalk('Send link to group', {
-				resource: 'file',
-				operation: 'sendLinkToGroup',
-				openConversationId: fromChat('openConversationId'),
-				operatorUnionId: fromChat('operatorUnionId'),
-				spaceId: '={{ $json.spaceId }}',
-				fileId: fromChat('fileId'),
-			}),
-		]),
-		'upload-media.json': W.chain('exampleUploadMedia', 'DingTalk: upload a report as media and get its media ID', [
-			W.trigger(),
-			W.jsonItem('Report', { fileName: 'Q3 report.pdf', mimeType: 'application/pdf', b64: DEMO.files.reportPdf.bytes.toString('base64') }),
-			W.toFile('To file'),
-			W.dingTalk('Upload media', { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: 'auto' }),
-		]),
-		'download-robot-file.json': W.chain('exampleRobotFile', 'DingTalk: download a file a user sent to the robot', [
-			W.trigger(),
-			W.jsonItem('Robot message', {
-				msgtype: 'file',
-				conversationType: '1',
-				senderStaffId: 'manager4220',
-				robotCode: DEMO.app.robotCode,
-				content: { downloadCode: 'dlcode-report-pdf', fileName: 'Q3 report.pdf' },
-			}),
-			W.dingTalk('Download file', {
-				resource: 'robotFile',
-				operation: 'download',
-				downloadCode: '={{ $json.content.downloadCode }}',
-				fileName: '={{ $json.content.fileName }}',
-				downloadContent: true,
-				binaryPropertyName: 'data',
-			}),
-		]),
+		'group-space-lookup.json': W.chain(
+			'exampleGroupSpace',
+			"DingTalk: look up a group chat's storage space",
+			[W.trigger(), groupChat({}), getSpace()],
+		),
+		'send-stored-file.json': W.chain(
+			'exampleSendFile',
+			'DingTalk: send a stored file to a user and post its link in the group',
+			[
+				W.trigger(),
+				groupChat({ fileId: 'dentry-report-pdf', receiverUnionId: DEMO.users.bob }),
+				getSpace(),
+				W.dingTalk('Send to user', {
+					resource: 'file',
+					operation: 'sendToUser',
+					receiverUnionId: fromChat('receiverUnionId'),
+					spaceId: '={{ $json.spaceId }}',
+					fileId: fromChat('fileId'),
+				}),
+				W.dingTalk('Send link to group', {
+					resource: 'file',
+					operation: 'sendLinkToGroup',
+					openConversationId: fromChat('openConversationId'),
+					operatorUnionId: fromChat('operatorUnionId'),
+					spaceId: '={{ $json.spaceId }}',
+					fileId: fromChat('fileId'),
+				}),
+			],
+		),
+		'upload-media.json': W.chain(
+			'exampleUploadMedia',
+			'DingTalk: upload a report as media and get its media ID',
+			[
+				W.trigger(),
+				W.jsonItem('Report', {
+					fileName: 'Q3 report.pdf',
+					mimeType: 'application/pdf',
+					b64: DEMO.files.reportPdf.bytes.toString('base64'),
+				}),
+				W.toFile('To file'),
+				W.dingTalk('Upload media', {
+					resource: 'media',
+					operation: 'upload',
+					binaryPropertyName: 'data',
+					mediaType: 'auto',
+				}),
+			],
+		),
+		'download-robot-file.json': W.chain(
+			'exampleRobotFile',
+			'DingTalk: download a file a user sent to the robot',
+			[
+				W.trigger(),
+				W.jsonItem('Robot message', {
+					msgtype: 'file',
+					conversationType: '1',
+					senderStaffId: 'manager4220',
+					robotCode: DEMO.app.robotCode,
+					content: { downloadCode: 'dlcode-report-pdf', fileName: 'Q3 report.pdf' },
+				}),
+				W.dingTalk('Download file', {
+					resource: 'robotFile',
+					operation: 'download',
+					downloadCode: '={{ $json.content.downloadCode }}',
+					fileName: '={{ $json.content.fileName }}',
+					downloadContent: true,
+					binaryPropertyName: 'data',
+				}),
+			],
+		),
 	};
 }
 

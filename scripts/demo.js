@@ -25,13 +25,20 @@ async function main() {
 	try {
 		await n8n.setup();
 		await n8n.importCredentials([sandboxCredential(urls)]);
-		const files = fs.readdirSync(EXAMPLES).filter((file) => file.endsWith('.json')).sort();
-		const workflows = files.map((file) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')));
+		const files = fs
+			.readdirSync(EXAMPLES)
+			.filter((file) => file.endsWith('.json'))
+			.sort();
+		const workflows = files.map((file) =>
+			JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')),
+		);
 		await n8n.importWorkflow(workflows);
 		for (const [index, workflow] of workflows.entries()) {
 			sandbox.clearLog();
 			const result = await n8n.execute(workflow.id);
-			process.stdout.write(`\n== ${files[index]}: ${workflow.name} (n8n ${n8n.version}, ${result.durationMs} ms)\n`);
+			process.stdout.write(
+				`\n== ${files[index]}: ${workflow.name} (n8n ${n8n.version}, ${result.durationMs} ms)\n`,
+			);
 			if (result.error) {
 				failed++;
 				process.stdout.write(`  FAILED: ${result.error.message}\n`);
@@ -39,9 +46,12 @@ async function main() {
 			}
 			for (const node of workflow.nodes.filter((node) => node.type.endsWith('.dingTalk'))) {
 				process.stdout.write(`${node.name}:\n`);
-				for (const item of result.runData[node.name]?.[0]?.data?.main?.[0] ?? []) process.stdout.write(`${describeItem(item)}\n`);
+				for (const item of result.runData[node.name]?.[0]?.data?.main?.[0] ?? [])
+					process.stdout.write(`${describeItem(item)}\n`);
 			}
-			const calls = sandbox.requests.map((entry) => `${entry.method} ${entry.path} -> ${entry.status}`);
+			const calls = sandbox.requests.map(
+				(entry) => `${entry.method} ${entry.path} -> ${entry.status}`,
+			);
 			process.stdout.write(`DingTalk sandbox saw: ${calls.join('; ')}\n`);
 		}
 	} finally {

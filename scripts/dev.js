@@ -15,7 +15,11 @@ const N8N_PORT = Number(process.env.N8N_PORT || 5678);
 
 async function main() {
 	const sandbox = createSandbox();
-	const urls = await sandbox.start({ apiPort: SANDBOX_PORT, legacyPort: SANDBOX_PORT + 1, filePort: SANDBOX_PORT + 2 });
+	const urls = await sandbox.start({
+		apiPort: SANDBOX_PORT,
+		legacyPort: SANDBOX_PORT + 1,
+		filePort: SANDBOX_PORT + 2,
+	});
 	process.stdout.write(
 		`DingTalk sandbox: API ${urls.apiBaseUrl}, legacy API ${urls.legacyBaseUrl}, files ${urls.fileBaseUrl}\n` +
 			`  demo app: AppKey ${DEMO.app.appKey} / AppSecret ${DEMO.app.appSecret}; group ${DEMO.group.openConversationId}; user ${DEMO.users.alice}\n`,
@@ -25,11 +29,17 @@ async function main() {
 	await n8n.setup({ fresh: false });
 	await n8n.importCredentials([sandboxCredential(urls)]);
 	const examples = fs.readdirSync(EXAMPLES).filter((file) => file.endsWith('.json'));
-	await n8n.importWorkflow(examples.map((file) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'))));
-	process.stdout.write(`Imported the credential "${CREDENTIAL_ID}" and ${examples.length} example workflows.\n`);
+	await n8n.importWorkflow(
+		examples.map((file) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8'))),
+	);
+	process.stdout.write(
+		`Imported the credential "${CREDENTIAL_ID}" and ${examples.length} example workflows.\n`,
+	);
 
 	const editor = await n8n.start({ port: N8N_PORT });
-	process.stdout.write(`\nn8n ${n8n.version} editor: ${editor.url}  (Ctrl-C stops n8n and the sandbox)\n`);
+	process.stdout.write(
+		`\nn8n ${n8n.version} editor: ${editor.url}  (Ctrl-C stops n8n and the sandbox)\n`,
+	);
 	const stop = async () => {
 		await editor.stop();
 		await sandbox.stop();

@@ -32,7 +32,13 @@ function ensureNode(major) {
 	if (currentNodeMajor() === major) return { nodeBin: process.execPath, nodeDir: undefined };
 	const dir = path.join(RUNTIME_DIR, `node${major}`);
 	const nodeBin = path.join(dir, 'node_modules', 'node', 'bin', 'node');
-	const nodeDir = path.join(dir, 'node_modules', 'node', 'node_modules', `node-${process.platform}-${process.arch}`);
+	const nodeDir = path.join(
+		dir,
+		'node_modules',
+		'node',
+		'node_modules',
+		`node-${process.platform}-${process.arch}`,
+	);
 	if (!fs.existsSync(nodeBin)) {
 		fs.mkdirSync(dir, { recursive: true });
 		fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true }));
@@ -43,7 +49,10 @@ function ensureNode(major) {
 }
 
 function envFor(nodeBin, nodeDir) {
-	const env = { ...process.env, PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH}` };
+	const env = {
+		...process.env,
+		PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH}`,
+	};
 	// The machine's npm config points nodedir at Node 20's headers: wrong for another major.
 	if (nodeDir) env.npm_config_nodedir = nodeDir;
 	return env;
@@ -65,7 +74,10 @@ function ensureN8n(line) {
 		if (spec.overrides) pkg.overrides = spec.overrides;
 		fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
 		// Without --ignore-scripts an optional Kafka client tries to download zlib from the internet.
-		run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env });
+		run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+			cwd: dir,
+			env,
+		});
 		// SQLite's native module is the only one n8n needs built.
 		run('npm', ['rebuild', 'sqlite3', '--build-from-source'], { cwd: dir, env });
 		fs.writeFileSync(marker, new Date().toISOString());
@@ -80,6 +92,9 @@ if (require.main === module) {
 	const lines = process.argv.slice(2).length ? process.argv.slice(2) : ['2'];
 	for (const line of lines) {
 		const runtime = ensureN8n(line);
-		execFileSync(runtime.nodeBin, [runtime.n8nBin, '--version'], { env: runtime.env, stdio: 'inherit' });
+		execFileSync(runtime.nodeBin, [runtime.n8nBin, '--version'], {
+			env: runtime.env,
+			stdio: 'inherit',
+		});
 	}
 }

@@ -13,7 +13,11 @@ import { groupSpaceDescription, groupSpaceOperations } from './resources/groupSp
 import { mediaDescription, mediaOperations } from './resources/media';
 import { robotFileDescription, robotFileOperations } from './resources/robotFile';
 import { buildCall, mapItems, type DingTalkOperation, type ItemContext } from './shared/operation';
-import { DEFAULT_TRANSPORT_OPTIONS, DingTalkTransport, type TransportOptions } from './shared/transport';
+import {
+	DEFAULT_TRANSPORT_OPTIONS,
+	DingTalkTransport,
+	type TransportOptions,
+} from './shared/transport';
 import { CALLS_PER_SECOND_PER_APP_AND_API } from './shared/wire';
 
 const OPERATIONS: Record<string, Record<string, DingTalkOperation>> = {
@@ -107,10 +111,16 @@ export class DingTalk implements INodeType {
 		const operationName = this.getNodeParameter('operation', 0) as string;
 		const operation = OPERATIONS[resource]?.[operationName];
 		if (!operation) {
-			throw new NodeOperationError(this.getNode(), `The operation "${operationName}" of "${resource}" is not supported`);
+			throw new NodeOperationError(
+				this.getNode(),
+				`The operation "${operationName}" of "${resource}" is not supported`,
+			);
 		}
 		const requested = this.getNodeParameter('requestOptions', 0, {}) as Partial<TransportOptions>;
-		const transport = await DingTalkTransport.open(this, { ...DEFAULT_TRANSPORT_OPTIONS, ...requested });
+		const transport = await DingTalkTransport.open(this, {
+			...DEFAULT_TRANSPORT_OPTIONS,
+			...requested,
+		});
 
 		const results = await mapItems(items.length, operation.concurrency, async (itemIndex) => {
 			const item: ItemContext = { ctx: this, transport, itemIndex, state: {} };
@@ -121,12 +131,17 @@ export class DingTalk implements INodeType {
 			} catch (error) {
 				if (this.continueOnFail()) {
 					return {
-						json: { error: error.message, description: error.description ?? undefined, ...error.context?.dingTalk },
+						json: {
+							error: error.message,
+							description: error.description ?? undefined,
+							...error.context?.dingTalk,
+						},
 						pairedItem: { item: itemIndex },
 					};
 				}
 				// Both constructors hand an error of their own class back unchanged.
-				if (error instanceof NodeApiError) throw new NodeApiError(this.getNode(), error as unknown as JsonObject);
+				if (error instanceof NodeApiError)
+					throw new NodeApiError(this.getNode(), error as unknown as JsonObject);
 				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
 			}
 		});

@@ -26,7 +26,13 @@ const PATH = {
 	upload: PATHS.mediaUpload,
 };
 const COF = { onError: 'continueRegularOutput' };
-const spaceGet = (extra = {}) => ({ resource: 'groupSpace', operation: 'get', openConversationId: GROUP, operatorUnionId: alice, ...extra });
+const spaceGet = (extra = {}) => ({
+	resource: 'groupSpace',
+	operation: 'get',
+	openConversationId: GROUP,
+	operatorUnionId: alice,
+	...extra,
+});
 
 function freePort() {
 	return new Promise((resolve, reject) => {
@@ -43,15 +49,25 @@ function freePort() {
 function restClient(baseUrl) {
 	const headers = { 'content-type': 'application/json', 'browser-id': 'dingtalk-e2e' };
 	const post = async (path, body) => {
-		const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+		const response = await fetch(`${baseUrl}${path}`, {
+			method: 'POST',
+			headers,
+			body: JSON.stringify(body),
+		});
 		const text = await response.text();
-		if (response.status !== 200) throw new Error(`POST ${path}: ${response.status} ${text.slice(0, 300)}`);
+		if (response.status !== 200)
+			throw new Error(`POST ${path}: ${response.status} ${text.slice(0, 300)}`);
 		return { json: JSON.parse(text), cookie: response.headers.get('set-cookie') };
 	};
 	return {
 		// The REST routes come up a moment after the editor answers: retry until the owner is set up.
 		async setUpOwner() {
-			const owner = { email: 'owner@example.com', firstName: 'E2E', lastName: 'Owner', password: 'DingTalk-e2e-1' };
+			const owner = {
+				email: 'owner@example.com',
+				firstName: 'E2E',
+				lastName: 'Owner',
+				password: 'DingTalk-e2e-1',
+			};
 			for (let attempt = 0; ; attempt++) {
 				try {
 					const { cookie } = await post('/rest/owner/setup', owner);
@@ -92,18 +108,26 @@ function defineSuite(line) {
 			return result;
 		};
 		const log = (path) => sandbox.requests.filter((entry) => entry.path === path);
-		const outputOf = (result, node) => (result.runData[node]?.[0]?.data?.main?.[0] ?? []);
+		const outputOf = (result, node) => result.runData[node]?.[0]?.data?.main?.[0] ?? [];
 
 		// Files sent through Convert to File: a PDF and a PNG of the sandbox's own demo data.
 		const pdf = DEMO.files.reportPdf;
 		const png = DEMO.files.photoPng;
 
 		const ids = {
-			space: add(W.chain(`space${line}`, 'space', [W.trigger(), W.dingTalk('DingTalk', spaceGet())])),
+			space: add(
+				W.chain(`space${line}`, 'space', [W.trigger(), W.dingTalk('DingTalk', spaceGet())]),
+			),
 			sendToUser: add(
 				W.chain(`sendToUser${line}`, 'send to user', [
 					W.trigger(),
-					W.dingTalk('DingTalk', { resource: 'file', operation: 'sendToUser', receiverUnionId: alice, spaceId: SPACE, fileId: 'dentry-report-pdf' }),
+					W.dingTalk('DingTalk', {
+						resource: 'file',
+						operation: 'sendToUser',
+						receiverUnionId: alice,
+						spaceId: SPACE,
+						fileId: 'dentry-report-pdf',
+					}),
 				]),
 			),
 			sendLink: add(
@@ -136,9 +160,24 @@ function defineSuite(line) {
 				W.chain(`upload${line}`, 'upload', [
 					W.trigger(),
 					...W.itemsOf([
-						{ b64: pdf.bytes.toString('base64'), fileName: 'Q3 report.pdf', mimeType: 'application/pdf', rename: '' },
-						{ b64: png.bytes.toString('base64'), fileName: 'team photo', mimeType: 'image/png', rename: '' },
-						{ b64: png.bytes.toString('base64'), fileName: 'team photo.png', mimeType: 'image/png', rename: 'Offsite 2026.png' },
+						{
+							b64: pdf.bytes.toString('base64'),
+							fileName: 'Q3 report.pdf',
+							mimeType: 'application/pdf',
+							rename: '',
+						},
+						{
+							b64: png.bytes.toString('base64'),
+							fileName: 'team photo',
+							mimeType: 'image/png',
+							rename: '',
+						},
+						{
+							b64: png.bytes.toString('base64'),
+							fileName: 'team photo.png',
+							mimeType: 'image/png',
+							rename: 'Offsite 2026.png',
+						},
 					]),
 					W.toFile(),
 					W.dingTalk('DingTalk', {
@@ -172,7 +211,12 @@ function defineSuite(line) {
 			downloadUrlOnly: add(
 				W.chain(`downloadUrl${line}`, 'download url only', [
 					W.trigger(),
-					W.dingTalk('DingTalk', { resource: 'robotFile', operation: 'download', downloadCode: 'dlcode-report-pdf', downloadContent: false }),
+					W.dingTalk('DingTalk', {
+						resource: 'robotFile',
+						operation: 'download',
+						downloadCode: 'dlcode-report-pdf',
+						downloadContent: false,
+					}),
 				]),
 			),
 			badInput: add(
@@ -182,58 +226,165 @@ function defineSuite(line) {
 					'bad input, one node per operation',
 					[
 						W.dingTalk('Space', spaceGet({ openConversationId: '={{ $json.badCid }}' }), COF),
-						W.dingTalk('To User', { resource: 'file', operation: 'sendToUser', receiverUnionId: '={{ $json.blank }}', spaceId: SPACE, fileId: 'dentry-report-pdf' }, COF),
 						W.dingTalk(
-							'Link',
-							{ resource: 'file', operation: 'sendLinkToGroup', openConversationId: GROUP, operatorUnionId: alice, spaceId: SPACE, fileId: '={{ $json.spaced }}' },
+							'To User',
+							{
+								resource: 'file',
+								operation: 'sendToUser',
+								receiverUnionId: '={{ $json.blank }}',
+								spaceId: SPACE,
+								fileId: 'dentry-report-pdf',
+							},
 							COF,
 						),
-						W.dingTalk('To Group', { resource: 'file', operation: 'sendToGroup', openConversationId: GROUP, operatorUnionId: alice, spaceId: '={{ $json.empty }}', fileId: 'x' }, COF),
-						W.dingTalk('Download', { resource: 'robotFile', operation: 'download', downloadCode: '={{ $json.empty }}' }, COF),
+						W.dingTalk(
+							'Link',
+							{
+								resource: 'file',
+								operation: 'sendLinkToGroup',
+								openConversationId: GROUP,
+								operatorUnionId: alice,
+								spaceId: SPACE,
+								fileId: '={{ $json.spaced }}',
+							},
+							COF,
+						),
+						W.dingTalk(
+							'To Group',
+							{
+								resource: 'file',
+								operation: 'sendToGroup',
+								openConversationId: GROUP,
+								operatorUnionId: alice,
+								spaceId: '={{ $json.empty }}',
+								fileId: 'x',
+							},
+							COF,
+						),
+						W.dingTalk(
+							'Download',
+							{ resource: 'robotFile', operation: 'download', downloadCode: '={{ $json.empty }}' },
+							COF,
+						),
 					],
-					W.jsonItem('Message', { badCid: 'SandboxTeamGroup0001==', blank: '   ', spaced: 'dentry report', empty: '' }),
+					W.jsonItem('Message', {
+						badCid: 'SandboxTeamGroup0001==',
+						blank: '   ',
+						spaced: 'dentry report',
+						empty: '',
+					}),
 				),
 			),
 			badMedia: add(
 				W.chain(`badMedia${line}`, 'bad media', [
 					W.trigger(),
 					...W.itemsOf([
-						{ b64: Buffer.from('plain notes').toString('base64'), fileName: 'notes.txt', mimeType: 'text/plain', type: 'auto' },
-						{ b64: Buffer.alloc(2 * MiB + 1, 1).toString('base64'), fileName: 'long.mp3', mimeType: 'audio/mpeg', type: 'voice' },
-						{ b64: pdf.bytes.toString('base64'), fileName: 'Q3 report.pdf', mimeType: 'application/pdf', type: 'image' },
+						{
+							b64: Buffer.from('plain notes').toString('base64'),
+							fileName: 'notes.txt',
+							mimeType: 'text/plain',
+							type: 'auto',
+						},
+						{
+							b64: Buffer.alloc(2 * MiB + 1, 1).toString('base64'),
+							fileName: 'long.mp3',
+							mimeType: 'audio/mpeg',
+							type: 'voice',
+						},
+						{
+							b64: pdf.bytes.toString('base64'),
+							fileName: 'Q3 report.pdf',
+							mimeType: 'application/pdf',
+							type: 'image',
+						},
 					]),
 					W.toFile(),
-					W.dingTalk('DingTalk', { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: "={{ $('Items').item.json.type }}" }, COF),
+					W.dingTalk(
+						'DingTalk',
+						{
+							resource: 'media',
+							operation: 'upload',
+							binaryPropertyName: 'data',
+							mediaType: "={{ $('Items').item.json.type }}",
+						},
+						COF,
+					),
 				]),
 			),
 			missingBinary: add(
 				W.chain(`missingBinary${line}`, 'missing binary', [
 					W.trigger(),
-					W.dingTalk('DingTalk', { resource: 'media', operation: 'upload', binaryPropertyName: 'attachment', mediaType: 'auto' }),
+					W.dingTalk('DingTalk', {
+						resource: 'media',
+						operation: 'upload',
+						binaryPropertyName: 'attachment',
+						mediaType: 'auto',
+					}),
 				]),
 			),
 			dingTalkErrors: add(
 				W.fan(`dingTalkErrors${line}`, 'DingTalk errors', [
 					W.dingTalk('Not Member', spaceGet({ operatorUnionId: carol }), COF),
 					W.dingTalk('No Group', spaceGet({ openConversationId: 'cidNoSuchGroup==' }), COF),
-					W.dingTalk('No File', { resource: 'file', operation: 'sendToUser', receiverUnionId: alice, spaceId: SPACE, fileId: 'dentry-missing' }, COF),
 					W.dingTalk(
-						'Folder',
-						{ resource: 'file', operation: 'sendToGroup', openConversationId: GROUP, operatorUnionId: alice, spaceId: SPACE, fileId: 'dentry-folder-docs' },
+						'No File',
+						{
+							resource: 'file',
+							operation: 'sendToUser',
+							receiverUnionId: alice,
+							spaceId: SPACE,
+							fileId: 'dentry-missing',
+						},
 						COF,
 					),
-					W.dingTalk('Expired Code', { resource: 'robotFile', operation: 'download', downloadCode: 'dlcode-expired' }, COF),
-					W.dingTalk('Other Robot', { resource: 'robotFile', operation: 'download', downloadCode: 'dlcode-other-robot' }, COF),
+					W.dingTalk(
+						'Folder',
+						{
+							resource: 'file',
+							operation: 'sendToGroup',
+							openConversationId: GROUP,
+							operatorUnionId: alice,
+							spaceId: SPACE,
+							fileId: 'dentry-folder-docs',
+						},
+						COF,
+					),
+					W.dingTalk(
+						'Expired Code',
+						{ resource: 'robotFile', operation: 'download', downloadCode: 'dlcode-expired' },
+						COF,
+					),
+					W.dingTalk(
+						'Other Robot',
+						{ resource: 'robotFile', operation: 'download', downloadCode: 'dlcode-other-robot' },
+						COF,
+					),
 				]),
 			),
-			noPermission: add(W.chain(`noPermission${line}`, 'no permission', [W.trigger(), W.dingTalk('DingTalk', spaceGet())])),
+			noPermission: add(
+				W.chain(`noPermission${line}`, 'no permission', [
+					W.trigger(),
+					W.dingTalk('DingTalk', spaceGet()),
+				]),
+			),
 			continueOnFail: add(
 				W.chain(`continueOnFail${line}`, 'continue on fail', [
 					W.trigger(),
-					...W.itemsOf([{ fileId: 'dentry-report-pdf' }, { fileId: 'dentry-missing' }, { fileId: '' }, { fileId: 'dentry-photo-png' }]),
+					...W.itemsOf([
+						{ fileId: 'dentry-report-pdf' },
+						{ fileId: 'dentry-missing' },
+						{ fileId: '' },
+						{ fileId: 'dentry-photo-png' },
+					]),
 					W.dingTalk(
 						'DingTalk',
-						{ resource: 'file', operation: 'sendToUser', receiverUnionId: alice, spaceId: SPACE, fileId: '={{ $json.fileId }}' },
+						{
+							resource: 'file',
+							operation: 'sendToUser',
+							receiverUnionId: alice,
+							spaceId: SPACE,
+							fileId: '={{ $json.fileId }}',
+						},
 						COF,
 					),
 				]),
@@ -241,8 +392,18 @@ function defineSuite(line) {
 			stopOnFail: add(
 				W.chain(`stopOnFail${line}`, 'stop on fail', [
 					W.trigger(),
-					...W.itemsOf([{ fileId: 'dentry-report-pdf' }, { fileId: 'dentry-missing' }, { fileId: 'dentry-photo-png' }]),
-					W.dingTalk('DingTalk', { resource: 'file', operation: 'sendToUser', receiverUnionId: alice, spaceId: SPACE, fileId: '={{ $json.fileId }}' }),
+					...W.itemsOf([
+						{ fileId: 'dentry-report-pdf' },
+						{ fileId: 'dentry-missing' },
+						{ fileId: 'dentry-photo-png' },
+					]),
+					W.dingTalk('DingTalk', {
+						resource: 'file',
+						operation: 'sendToUser',
+						receiverUnionId: alice,
+						spaceId: SPACE,
+						fileId: '={{ $json.fileId }}',
+					}),
 				]),
 			),
 			fifty: add(
@@ -261,12 +422,37 @@ function defineSuite(line) {
 			),
 			serverError: add(
 				W.fan(`serverError${line}`, '500 answers', [
-					W.dingTalk('Send', { resource: 'file', operation: 'sendToUser', receiverUnionId: alice, spaceId: SPACE, fileId: 'dentry-report-pdf' }, COF),
+					W.dingTalk(
+						'Send',
+						{
+							resource: 'file',
+							operation: 'sendToUser',
+							receiverUnionId: alice,
+							spaceId: SPACE,
+							fileId: 'dentry-report-pdf',
+						},
+						COF,
+					),
 				]),
 			),
-			serverErrorQuery: add(W.chain(`serverErrorQuery${line}`, '500 on a look-up', [W.trigger(), W.dingTalk('DingTalk', spaceGet())])),
-			badSecret: add(W.chain(`badSecret${line}`, 'wrong secret', [W.trigger(), W.dingTalk('DingTalk', spaceGet(), { credentialId: 'badSecret' })])),
-			suite: add(W.chain(`suite${line}`, 'third-party app', [W.trigger(), W.dingTalk('DingTalk', spaceGet(), { credentialId: 'suiteApp' })])),
+			serverErrorQuery: add(
+				W.chain(`serverErrorQuery${line}`, '500 on a look-up', [
+					W.trigger(),
+					W.dingTalk('DingTalk', spaceGet()),
+				]),
+			),
+			badSecret: add(
+				W.chain(`badSecret${line}`, 'wrong secret', [
+					W.trigger(),
+					W.dingTalk('DingTalk', spaceGet(), { credentialId: 'badSecret' }),
+				]),
+			),
+			suite: add(
+				W.chain(`suite${line}`, 'third-party app', [
+					W.trigger(),
+					W.dingTalk('DingTalk', spaceGet(), { credentialId: 'suiteApp' }),
+				]),
+			),
 		};
 
 		beforeAll(async () => {
@@ -278,7 +464,10 @@ function defineSuite(line) {
 			await n8n.importCredentials([
 				W.sandboxCredential(urls),
 				W.sandboxCredential(urls, { id: 'freshApp' }),
-				W.sandboxCredential(urls, { id: 'badSecret', data: { clientSecret: 'not-the-secret-0000' } }),
+				W.sandboxCredential(urls, {
+					id: 'badSecret',
+					data: { clientSecret: 'not-the-secret-0000' },
+				}),
 				W.sandboxCredential(urls, {
 					id: 'suiteApp',
 					data: {
@@ -311,7 +500,13 @@ function defineSuite(line) {
 			expect(first.error).toBeNull();
 			expect(first.lastNodeOutput).toEqual([{ json: DEMO.group.space, pairedItem: { item: 0 } }]);
 			const [query] = log(PATH.space);
-			expect(query).toMatchObject({ status: 200, tokenHeader: true, tokenValid: true, query: { unionId: alice }, body: { openConversationId: GROUP } });
+			expect(query).toMatchObject({
+				status: 200,
+				tokenHeader: true,
+				tokenValid: true,
+				query: { unionId: alice },
+				body: { openConversationId: GROUP },
+			});
 			expect(sandbox.tokenFetches()).toBe(1);
 
 			sandbox.clearLog();
@@ -323,17 +518,29 @@ function defineSuite(line) {
 		test('File > Send to User, Send Link to Group and Send to Group deliver once each and output the file', async () => {
 			const toUser = await execute(ids.sendToUser);
 			expect(toUser.error).toBeNull();
-			expect(toUser.lastNodeOutput[0].json).toMatchObject({ name: 'Q3 report.pdf', spaceId: SPACE, type: 'FILE', status: 'NORMAL', extension: 'pdf' });
+			expect(toUser.lastNodeOutput[0].json).toMatchObject({
+				name: 'Q3 report.pdf',
+				spaceId: SPACE,
+				type: 'FILE',
+				status: 'NORMAL',
+				extension: 'pdf',
+			});
 			expect(toUser.lastNodeOutput[0].json.uuid).toBeUndefined();
 
 			const link = await execute(ids.sendLink);
 			expect(link.error).toBeNull();
-			expect(link.lastNodeOutput[0].json).toMatchObject({ name: 'Q3 report.pdf', conversationId: GROUP });
+			expect(link.lastNodeOutput[0].json).toMatchObject({
+				name: 'Q3 report.pdf',
+				conversationId: GROUP,
+			});
 			expect(link.lastNodeOutput[0].json.uuid).toBeTruthy();
 
 			const toGroup = await execute(ids.sendToGroup);
 			expect(toGroup.error).toBeNull();
-			expect(toGroup.lastNodeOutput[0].json).toMatchObject({ name: 'team photo.png', conversationId: GROUP });
+			expect(toGroup.lastNodeOutput[0].json).toMatchObject({
+				name: 'team photo.png',
+				conversationId: GROUP,
+			});
 
 			expect(sandbox.sent.map((entry) => [entry.endpoint, entry.unionId, entry.dentryId])).toEqual([
 				[expect.stringContaining('apps/conversations/files/send'), alice, 'dentry-report-pdf'],
@@ -347,16 +554,38 @@ function defineSuite(line) {
 			expect(result.error).toBeNull();
 			const [pdfOut, pngOut, renamedOut] = result.lastNodeOutput;
 			expect(renamedOut.json).toMatchObject({ type: 'image', fileName: 'Offsite 2026.png' });
-			expect(pdfOut.json).toMatchObject({ type: 'file', fileName: 'Q3 report.pdf', fileSize: pdf.bytes.length, mimeType: 'application/pdf' });
-			expect(pngOut.json).toMatchObject({ type: 'image', fileName: 'team photo.png', fileSize: png.bytes.length, mimeType: 'image/png' });
+			expect(pdfOut.json).toMatchObject({
+				type: 'file',
+				fileName: 'Q3 report.pdf',
+				fileSize: pdf.bytes.length,
+				mimeType: 'application/pdf',
+			});
+			expect(pngOut.json).toMatchObject({
+				type: 'image',
+				fileName: 'team photo.png',
+				fileSize: png.bytes.length,
+				mimeType: 'image/png',
+			});
 			expect(pdfOut.json.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 			expect(sandbox.media.get(pdfOut.json.mediaId).sha256).toBe(sha256(pdf.bytes));
 			expect(sandbox.media.get(pngOut.json.mediaId).sha256).toBe(sha256(png.bytes));
 			for (const entry of log(PATH.upload)) {
-				expect(entry).toMatchObject({ host: 'legacy', hadQueryToken: true, tokenHeader: false, tokenValid: true, errcode: 0 });
+				expect(entry).toMatchObject({
+					host: 'legacy',
+					hadQueryToken: true,
+					tokenHeader: false,
+					tokenValid: true,
+					errcode: 0,
+				});
 				expect(entry.body.file.fieldName).toBe('media');
 			}
-			expect(log(PATH.upload).map((entry) => [entry.query.type, entry.body.fields.type, entry.body.file.filename])).toEqual([
+			expect(
+				log(PATH.upload).map((entry) => [
+					entry.query.type,
+					entry.body.fields.type,
+					entry.body.file.filename,
+				]),
+			).toEqual([
 				['file', 'file', 'Q3 report.pdf'],
 				['image', 'image', 'team photo.png'],
 				['image', 'image', 'Offsite 2026.png'],
@@ -367,14 +596,28 @@ function defineSuite(line) {
 			const result = await execute(ids.download);
 			expect(result.error).toBeNull();
 			const hashed = result.lastNodeOutput;
-			expect(hashed.map((item) => item.json.sha256)).toEqual([DEMO.files.reportPdf.sha256, DEMO.files.photoPng.sha256, DEMO.files.voiceAmr.sha256]);
+			expect(hashed.map((item) => item.json.sha256)).toEqual([
+				DEMO.files.reportPdf.sha256,
+				DEMO.files.photoPng.sha256,
+				DEMO.files.voiceAmr.sha256,
+			]);
 			const downloaded = outputOf(result, 'DingTalk');
-			expect(downloaded.map((item) => [item.binary.file.fileName, item.binary.file.mimeType, item.binary.file.fileExtension])).toEqual([
+			expect(
+				downloaded.map((item) => [
+					item.binary.file.fileName,
+					item.binary.file.mimeType,
+					item.binary.file.fileExtension,
+				]),
+			).toEqual([
 				['Q3 report.pdf', 'application/pdf', 'pdf'],
 				[expect.stringMatching(/^[^./?]+\.png$/), 'image/png', 'png'],
 				['voice.amr', 'audio/amr', 'amr'],
 			]);
-			expect(downloaded.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+			expect(downloaded.map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 2 },
+			]);
 			expect(log(PATH.download).map((entry) => entry.body)).toEqual([
 				{ downloadCode: 'dlcode-report-pdf', robotCode: DEMO.app.robotCode },
 				{ downloadCode: 'dlcode-photo-png', robotCode: DEMO.app.robotCode },
@@ -382,7 +625,8 @@ function defineSuite(line) {
 			]);
 			const fileHost = sandbox.requests.filter((entry) => entry.host === 'files');
 			expect(fileHost).toHaveLength(3);
-			for (const entry of fileHost) expect(entry).toMatchObject({ status: 200, tokenHeader: false, hadQueryToken: false });
+			for (const entry of fileHost)
+				expect(entry).toMatchObject({ status: 200, tokenHeader: false, hadQueryToken: false });
 			// The signed URL is in no output item when the content is downloaded.
 			expect(JSON.stringify(result.runData)).not.toContain(urls.fileBaseUrl);
 		});
@@ -391,7 +635,9 @@ function defineSuite(line) {
 			const result = await execute(ids.downloadUrlOnly);
 			expect(result.error).toBeNull();
 			expect(Object.keys(result.lastNodeOutput[0].json)).toEqual(['downloadUrl']);
-			expect(result.lastNodeOutput[0].json.downloadUrl).toMatch(new RegExp(`^${urls.fileBaseUrl}/[^/]+\\.file\\?Expires=\\d+&Signature=`));
+			expect(result.lastNodeOutput[0].json.downloadUrl).toMatch(
+				new RegExp(`^${urls.fileBaseUrl}/[^/]+\\.file\\?Expires=\\d+&Signature=`),
+			);
 			expect(result.lastNodeOutput[0].binary).toBeUndefined();
 			expect(sandbox.requests.filter((entry) => entry.host === 'files')).toHaveLength(0);
 		});
@@ -399,7 +645,9 @@ function defineSuite(line) {
 		test('bad IDs are refused before any request, each with a message naming the field', async () => {
 			const result = await execute(ids.badInput);
 			const errorOf = (node) => outputOf(result, node).map((item) => item.json.error);
-			expect(errorOf('Space')).toEqual(['Open Conversation ID: "SandboxTeamGroup0001==" does not look like one: it should start with "cid"']);
+			expect(errorOf('Space')).toEqual([
+				'Open Conversation ID: "SandboxTeamGroup0001==" does not look like one: it should start with "cid"',
+			]);
 			expect(errorOf('To User')).toEqual(['Receiver Union ID: is empty']);
 			expect(errorOf('Link')).toEqual(['File ID: "dentry report" contains spaces or line breaks']);
 			expect(errorOf('To Group')).toEqual(['Space ID: is empty']);
@@ -410,15 +658,25 @@ function defineSuite(line) {
 		test('a wrong media type, an oversized file or a missing binary field is refused before any request', async () => {
 			const result = await execute(ids.badMedia);
 			const errors = result.lastNodeOutput.map((item) => item.json.error);
-			expect(errors[0]).toMatch(/^Media Type: cannot tell what kind of media "notes\.txt" \(text\/plain\) is: DingTalk accepts image: /);
+			expect(errors[0]).toMatch(
+				/^Media Type: cannot tell what kind of media "notes\.txt" \(text\/plain\) is: DingTalk accepts image: /,
+			);
 			expect(errors[1]).toBe(
 				'Input Binary Field: "long.mp3" is 2,097,153 bytes; DingTalk accepts voice files up to 2 MB (2 × 1,048,576 bytes)',
 			);
-			expect(errors[2]).toBe('Media Type: DingTalk accepts only jpg, jpeg, gif, png, bmp as image, and "Q3 report.pdf" is a .pdf file');
-			expect(result.lastNodeOutput.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+			expect(errors[2]).toBe(
+				'Media Type: DingTalk accepts only jpg, jpeg, gif, png, bmp as image, and "Q3 report.pdf" is a .pdf file',
+			);
+			expect(result.lastNodeOutput.map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 2 },
+			]);
 
 			const missing = await execute(ids.missingBinary);
-			expect(missing.error.message).toBe('Input Binary Field: item 1 has no binary field "attachment" (it has no binary data at all)');
+			expect(missing.error.message).toBe(
+				'Input Binary Field: item 1 has no binary field "attachment" (it has no binary data at all)',
+			);
 			expect(sandbox.requests).toEqual([]);
 		});
 
@@ -431,15 +689,34 @@ function defineSuite(line) {
 				requestId: expect.any(String),
 			});
 			expect(errorOf('Not Member').description).toMatch(/Request ID: \S+/);
-			expect(errorOf('Not Member').description).toContain('What to do: Use the unionId of a member of the group');
-			expect(errorOf('Not Member').description).toContain('This operation needs the app permission ConvFile.Space.Read.');
-			expect(errorOf('No Group')).toMatchObject({ code: 'conversationNotExist', error: expect.stringContaining('found no group') });
+			expect(errorOf('Not Member').description).toContain(
+				'What to do: Use the unionId of a member of the group',
+			);
+			expect(errorOf('Not Member').description).toContain(
+				'This operation needs the app permission ConvFile.Space.Read.',
+			);
+			expect(errorOf('No Group')).toMatchObject({
+				code: 'conversationNotExist',
+				error: expect.stringContaining('found no group'),
+			});
 			expect(errorOf('No File')).toMatchObject({ code: 'dentryNotExist' });
-			expect(errorOf('Folder')).toMatchObject({ code: 'folderNotSupport', error: expect.stringContaining('only files can be sent') });
-			expect(errorOf('Expired Code')).toMatchObject({ code: 'invalidParameter.robotCode.downloadCode' });
+			expect(errorOf('Folder')).toMatchObject({
+				code: 'folderNotSupport',
+				error: expect.stringContaining('only files can be sent'),
+			});
+			expect(errorOf('Expired Code')).toMatchObject({
+				code: 'invalidParameter.robotCode.downloadCode',
+			});
 			expect(errorOf('Other Robot')).toMatchObject({ code: 'invalidParameter.robotCode.auth' });
 			// Every error item carries DingTalk's own message in its description.
-			for (const node of ['Not Member', 'No Group', 'No File', 'Folder', 'Expired Code', 'Other Robot']) {
+			for (const node of [
+				'Not Member',
+				'No Group',
+				'No File',
+				'Folder',
+				'Expired Code',
+				'Other Robot',
+			]) {
 				expect(errorOf(node).description).toContain("DingTalk's message:");
 			}
 		});
@@ -448,7 +725,9 @@ function defineSuite(line) {
 			sandbox.revokeScope(DEMO.app.appKey, 'ConvFile.Space.Read');
 			try {
 				const result = await execute(ids.noPermission);
-				expect(result.error.message).toBe('DingTalk: the DingTalk app lacks the API permission this operation needs [Forbidden.AccessDenied.AccessTokenPermissionDenied]');
+				expect(result.error.message).toBe(
+					'DingTalk: the DingTalk app lacks the API permission this operation needs [Forbidden.AccessDenied.AccessTokenPermissionDenied]',
+				);
 				expect(result.error.description).toContain('Missing permission: ConvFile.Space.Read');
 				expect(result.error.description).toContain('apply for ConvFile.Space.Read');
 			} finally {
@@ -460,12 +739,23 @@ function defineSuite(line) {
 			const result = await execute(ids.continueOnFail);
 			expect(result.error).toBeNull();
 			const items = result.lastNodeOutput;
-			expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+			expect(items.map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 2 },
+				{ item: 3 },
+			]);
 			expect(items[0].json.name).toBe('Q3 report.pdf');
-			expect(items[1].json).toMatchObject({ code: 'dentryNotExist', error: expect.stringContaining('found no file') });
+			expect(items[1].json).toMatchObject({
+				code: 'dentryNotExist',
+				error: expect.stringContaining('found no file'),
+			});
 			expect(items[2].json.error).toBe('File ID: is empty');
 			expect(items[3].json.name).toBe('team photo.png');
-			expect(sandbox.sent.map((entry) => entry.dentryId)).toEqual(['dentry-report-pdf', 'dentry-photo-png']);
+			expect(sandbox.sent.map((entry) => entry.dentryId)).toEqual([
+				'dentry-report-pdf',
+				'dentry-photo-png',
+			]);
 		});
 
 		test('without Continue On Fail the node stops at the failed item and sends nothing after it', async () => {
@@ -496,7 +786,9 @@ function defineSuite(line) {
 				expect(result.lastNodeOutput).toHaveLength(50);
 				const calls = log(PATH.space);
 				// The earlier invalidation test left this credential's stored token dead: healing is allowed here.
-				expect(calls.filter((entry) => entry.status !== 200 && entry.code !== 'InvalidAuthentication')).toEqual([]);
+				expect(
+					calls.filter((entry) => entry.status !== 200 && entry.code !== 'InvalidAuthentication'),
+				).toEqual([]);
 				expect(calls.filter((entry) => entry.status === 200)).toHaveLength(50);
 				expect(peakPerSecond(calls)).toBeLessThanOrEqual(20);
 			} finally {
@@ -511,7 +803,10 @@ function defineSuite(line) {
 				expect(result.error).toBeNull();
 				expect(result.lastNodeOutput).toHaveLength(50);
 				const calls = log(PATH.space);
-				expect(calls.filter((entry) => entry.code === 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi').length).toBeGreaterThan(0);
+				expect(
+					calls.filter((entry) => entry.code === 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi')
+						.length,
+				).toBeGreaterThan(0);
 				expect(calls.filter((entry) => entry.status === 200)).toHaveLength(50);
 			} finally {
 				sandbox.setRateLimit({ enabled: false });
@@ -519,7 +814,13 @@ function defineSuite(line) {
 		});
 
 		test('a send answered with a server error is not sent again; a look-up is', async () => {
-			sandbox.failNext({ path: PATH.sendToUser }, { status: 500, body: { code: 'systemError', message: 'internal error', requestid: 'req-500' } });
+			sandbox.failNext(
+				{ path: PATH.sendToUser },
+				{
+					status: 500,
+					body: { code: 'systemError', message: 'internal error', requestid: 'req-500' },
+				},
+			);
 			const send = await execute(ids.serverError);
 			const [item] = outputOf(send, 'Send');
 			expect(item.json).toMatchObject({ code: 'systemError', requestId: 'req-500' });
@@ -527,7 +828,13 @@ function defineSuite(line) {
 			expect(log(PATH.sendToUser)).toHaveLength(1);
 
 			sandbox.clearLog();
-			sandbox.failNext({ path: PATH.space }, { status: 500, body: { code: 'systemError', message: 'internal error', requestid: 'req-501' } });
+			sandbox.failNext(
+				{ path: PATH.space },
+				{
+					status: 500,
+					body: { code: 'systemError', message: 'internal error', requestid: 'req-501' },
+				},
+			);
 			const query = await execute(ids.serverErrorQuery);
 			expect(query.error).toBeNull();
 			expect(log(PATH.space).map((entry) => entry.status)).toEqual([500, 200]);
@@ -545,7 +852,10 @@ function defineSuite(line) {
 			expect(result.error).toBeNull();
 			expect(result.lastNodeOutput[0].json).toEqual(DEMO.group.space);
 			expect(log(PATH.corpToken)).toHaveLength(1);
-			expect(log(PATH.corpToken)[0].body).toMatchObject({ suiteKey: DEMO.suite.suiteKey, authCorpId: DEMO.suite.authCorpId });
+			expect(log(PATH.corpToken)[0].body).toMatchObject({
+				suiteKey: DEMO.suite.suiteKey,
+				authCorpId: DEMO.suite.authCorpId,
+			});
 		});
 
 		test("in the editor: the node, its AI tool variant and themed icons load, and the credential's Test button shows DingTalk's own reason", async () => {
@@ -557,12 +867,23 @@ function defineSuite(line) {
 			try {
 				const rest = restClient(editor.url);
 				await rest.setUpOwner();
-				const nodeTypes = (await rest.get('/types/nodes.json')).filter((type) => type.name.startsWith('n8n-nodes-dingtalk-files.'));
-				expect(nodeTypes.map((type) => type.name).sort()).toEqual(['n8n-nodes-dingtalk-files.dingTalk', 'n8n-nodes-dingtalk-files.dingTalkTool']);
+				const nodeTypes = (await rest.get('/types/nodes.json')).filter((type) =>
+					type.name.startsWith('n8n-nodes-dingtalk-files.'),
+				);
+				expect(nodeTypes.map((type) => type.name).sort()).toEqual([
+					'n8n-nodes-dingtalk-files.dingTalk',
+					'n8n-nodes-dingtalk-files.dingTalkTool',
+				]);
 				const [dingTalk] = nodeTypes;
 				expect(dingTalk.codex.categories).toEqual(['Communication', 'Data & Storage']);
-				const credentialType = (await rest.get('/types/credentials.json')).find((type) => type.name === 'dingTalkApi');
-				for (const iconUrl of [dingTalk.iconUrl.light, dingTalk.iconUrl.dark, credentialType.iconUrl.light]) {
+				const credentialType = (await rest.get('/types/credentials.json')).find(
+					(type) => type.name === 'dingTalkApi',
+				);
+				for (const iconUrl of [
+					dingTalk.iconUrl.light,
+					dingTalk.iconUrl.dark,
+					credentialType.iconUrl.light,
+				]) {
 					const icon = await fetch(`${editor.url}/${iconUrl}`);
 					expect(icon.headers.get('content-type')).toBe('image/svg+xml');
 					expect(await icon.text()).toMatch(/^<svg /);
@@ -576,16 +897,31 @@ function defineSuite(line) {
 					authCorpId: DEMO.suite.authCorpId,
 					suiteTicket: DEMO.suite.suiteTicket,
 				};
-				for (const [index, data] of [{ clientSecret: 'not-the-secret-0000' }, { clientSecret: DEMO.app.appSecret }, suite].entries()) {
+				for (const [index, data] of [
+					{ clientSecret: 'not-the-secret-0000' },
+					{ clientSecret: DEMO.app.appSecret },
+					suite,
+				].entries()) {
 					const credential = W.sandboxCredential(urls, { data });
-					const created = await rest.post('/rest/credentials', { name: `test ${index}`, type: credential.type, data: credential.data });
+					const created = await rest.post('/rest/credentials', {
+						name: `test ${index}`,
+						type: credential.type,
+						data: credential.data,
+					});
 					const tested = await rest.post('/rest/credentials/test', {
-						credentials: { id: created.data.id, name: created.data.name, type: credential.type, data: credential.data },
+						credentials: {
+							id: created.data.id,
+							name: created.data.name,
+							type: credential.type,
+							data: credential.data,
+						},
 					});
 					results.push(tested.data);
 				}
 				expect(results[0].status).toBe('Error');
-				expect(results[0].message).toMatch(/^DingTalk did not issue an access token: .+ \[invalidClientIdOrSecret\] \(request id \S+\)$/);
+				expect(results[0].message).toMatch(
+					/^DingTalk did not issue an access token: .+ \[invalidClientIdOrSecret\] \(request id \S+\)$/,
+				);
 				expect(results[1]).toEqual({ status: 'OK', message: 'Connection successful!' });
 				expect(results[2]).toEqual({ status: 'OK', message: 'Connection successful!' });
 				expect(log(PATH.corpToken).length).toBeGreaterThan(0);
@@ -597,14 +933,20 @@ function defineSuite(line) {
 		});
 
 		test('no access token, app secret, suite secret or signed URL appears in any output, error or log line', () => {
-			const secrets = [DEMO.app.appSecret, DEMO.suite.suiteSecret, 'not-the-secret-0000', ...sandbox.issuedTokens()];
+			const secrets = [
+				DEMO.app.appSecret,
+				DEMO.suite.suiteSecret,
+				'not-the-secret-0000',
+				...sandbox.issuedTokens(),
+			];
 			expect(sandbox.issuedTokens().length).toBeGreaterThan(2);
 			expect(runs.length).toBeGreaterThan(10);
 			for (const run of runs) {
 				const printed = `${run.stdout}\n${run.stderr}`;
 				for (const secret of secrets) expect(printed).not.toContain(secret);
 				// Signed URLs only where returning one is the job (Download with content off).
-				const outsideUrlOnly = run === runs.find((r) => r.lastNodeOutput?.[0]?.json?.downloadUrl) ? '' : printed;
+				const outsideUrlOnly =
+					run === runs.find((r) => r.lastNodeOutput?.[0]?.json?.downloadUrl) ? '' : printed;
 				expect(outsideUrlOnly).not.toContain('Signature=');
 			}
 		});

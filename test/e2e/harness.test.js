@@ -16,7 +16,8 @@ jest.setTimeout(20 * 60 * 1000);
 const ROOT = path.resolve(__dirname, '..', '..');
 // Without dist/ (while the node is being written), or with E2E_HARNESS_FIXTURE=1, a fixture package of the
 // same name is installed instead of the packed repository: the install path is exercised either way.
-const USE_FIXTURE = !fs.existsSync(path.join(ROOT, 'dist')) || process.env.E2E_HARNESS_FIXTURE === '1';
+const USE_FIXTURE =
+	!fs.existsSync(path.join(ROOT, 'dist')) || process.env.E2E_HARNESS_FIXTURE === '1';
 const LINES = (process.env.E2E_N8N_LINES || '2,1').split(',').map(Number);
 
 const FILES = [
@@ -35,11 +36,17 @@ function startServer() {
 			requests.push({ method: req.method, url: req.url, headers: req.headers, body });
 			const ok = !req.url.startsWith('/fail');
 			res.writeHead(ok ? 200 : 500, { 'content-type': 'application/json' });
-			res.end(JSON.stringify(ok ? { ok: true, path: req.url } : { errcode: 40078, errmsg: 'boom from stand-in' }));
+			res.end(
+				JSON.stringify(
+					ok ? { ok: true, path: req.url } : { errcode: 40078, errmsg: 'boom from stand-in' },
+				),
+			);
 		});
 	});
 	return new Promise((resolve) => {
-		server.listen(0, '127.0.0.1', () => resolve({ server, requests, base: `http://127.0.0.1:${server.address().port}` }));
+		server.listen(0, '127.0.0.1', () =>
+			resolve({ server, requests, base: `http://127.0.0.1:${server.address().port}` }),
+		);
 	});
 }
 
@@ -52,7 +59,13 @@ const chain = (...names) => {
 };
 
 // The shared builders of the suite (Set 3.4 raw, Split Out 1, Crypto 1: the same in both lines).
-const { trigger: makeTrigger, jsonItem: setRaw, splitOut, toFile, sha256Of } = require('./workflows');
+const {
+	trigger: makeTrigger,
+	jsonItem: setRaw,
+	splitOut,
+	toFile,
+	sha256Of,
+} = require('./workflows');
 
 const trigger = makeTrigger();
 const httpGet = (name, url, extra = {}) => ({
@@ -61,7 +74,9 @@ const httpGet = (name, url, extra = {}) => ({
 	typeVersion: 4.2,
 	parameters: {
 		url,
-		...(extra.credentials ? { authentication: 'genericCredentialType', genericAuthType: 'httpHeaderAuth' } : {}),
+		...(extra.credentials
+			? { authentication: 'genericCredentialType', genericAuthType: 'httpHeaderAuth' }
+			: {}),
 		sendHeaders: true,
 		headerParameters: { parameters: [{ name: 'X-E2E', value: 'harness' }] },
 		options: {},
@@ -76,7 +91,14 @@ function workflows(base, line) {
 			name: 'smoke: binary from base64 + SHA256',
 			nodes: [
 				trigger,
-				setRaw('Files', { files: FILES.map((b, i) => ({ index: i, b64: b.toString('base64'), fileName: 'hello.pdf', mimeType: 'application/pdf' })) }),
+				setRaw('Files', {
+					files: FILES.map((b, i) => ({
+						index: i,
+						b64: b.toString('base64'),
+						fileName: 'hello.pdf',
+						mimeType: 'application/pdf',
+					})),
+				}),
 				splitOut('Split', 'files'),
 				toFile('Convert to File'),
 				sha256Of('Hash'),
@@ -103,9 +125,13 @@ function workflows(base, line) {
 				setRaw('Paths', { paths: ['ok', 'fail'] }),
 				splitOut('Split', 'paths'),
 				// The current setting, as the editor writes it...
-				httpGet('Modern', `=${base}/{{ $json.paths }}?node=modern`, { onError: 'continueRegularOutput' }),
+				httpGet('Modern', `=${base}/{{ $json.paths }}?node=modern`, {
+					onError: 'continueRegularOutput',
+				}),
 				// ...and the legacy flag. Item 0 succeeded above ({ ok: true }), item 1 carries json.error.
-				httpGet('Legacy', `=${base}/{{ $json.ok ? 'ok' : 'fail' }}?node=legacy`, { continueOnFail: true }),
+				httpGet('Legacy', `=${base}/{{ $json.ok ? 'ok' : 'fail' }}?node=legacy`, {
+					continueOnFail: true,
+				}),
 			],
 			connections: chain('Start', 'Paths', 'Split', 'Modern', 'Legacy'),
 		},
@@ -157,7 +183,10 @@ class DingTalk {
 module.exports = { DingTalk };
 `,
 	);
-	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', E2E_DIR], { cwd: dir, encoding: 'utf8' });
+	const out = execFileSync('npm', ['pack', '--json', '--pack-destination', E2E_DIR], {
+		cwd: dir,
+		encoding: 'utf8',
+	});
 	return path.join(E2E_DIR, JSON.parse(out.slice(out.indexOf('[')))[0].filename);
 }
 
@@ -175,7 +204,12 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 		if (USE_FIXTURE) await n8n.installPackage(fixtureTarball());
 		let t = Date.now();
 		await n8n.importCredentials([
-			{ id: 'smokeHeaderAuth', name: 'Smoke header auth', type: 'httpHeaderAuth', data: { name: 'X-Secret', value: 'sekret' } },
+			{
+				id: 'smokeHeaderAuth',
+				name: 'Smoke header auth',
+				type: 'httpHeaderAuth',
+				data: { name: 'X-Secret', value: 'sekret' },
+			},
 		]); // first n8n process: cold DB, migrations
 		report.firstImportMs = Date.now() - t;
 		t = Date.now();
@@ -198,18 +232,23 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 
 	test('the package is installed as n8n installs a community package', () => {
 		const pkgJson = JSON.parse(fs.readFileSync(path.join(n8n.packageDir, 'package.json'), 'utf8'));
-		expect(n8n.packageDir).toBe(path.join(n8n.userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME));
+		expect(n8n.packageDir).toBe(
+			path.join(n8n.userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME),
+		);
 		expect(pkgJson.name).toBe(PACKAGE_NAME);
 		expect(pkgJson.devDependencies).toBeUndefined();
 		expect(pkgJson.peerDependencies).toBeUndefined();
 		expect(pkgJson.optionalDependencies).toBeUndefined();
-		for (const file of pkgJson.n8n.nodes) expect(fs.existsSync(path.join(n8n.packageDir, file))).toBe(true);
+		for (const file of pkgJson.n8n.nodes)
+			expect(fs.existsSync(path.join(n8n.packageDir, file))).toBe(true);
 		expect(nodeType('dingTalk')).toBe('n8n-nodes-dingtalk-files.dingTalk');
 	});
 
 	test('n8n knows our node as n8n-nodes-dingtalk-files.dingTalk', async () => {
 		const result = await n8n.execute(wf.ourNode.id);
-		process.stderr.write(`[harness report] n8n ${n8n.version} our node, no parameters: ${JSON.stringify(result.error && { ...result.error, raw: undefined, description: undefined })}\n`);
+		process.stderr.write(
+			`[harness report] n8n ${n8n.version} our node, no parameters: ${JSON.stringify(result.error && { ...result.error, raw: undefined, description: undefined })}\n`,
+		);
 		if (USE_FIXTURE) {
 			expect(result.error).toBeNull();
 			expect(result.lastNodeOutput).toEqual([{ json: { fixture: true }, pairedItem: { item: 0 } }]);
@@ -224,11 +263,18 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 		expect(result.error).toBeNull();
 		expect(result.lastNodeExecuted).toBe('Hash');
 		expect(result.lastNodeOutput.map((item) => item.json.sha256)).toEqual(FILES.map(sha256));
-		expect(result.lastNodeOutput.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(result.lastNodeOutput.map((item) => item.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+		]);
 		const files = result.runData['Convert to File'][0].data.main[0];
 		expect(files).toHaveLength(2);
 		files.forEach((item, i) => {
-			expect(item.binary.data).toMatchObject({ fileName: 'hello.pdf', mimeType: 'application/pdf', fileExtension: 'pdf' });
+			expect(item.binary.data).toMatchObject({
+				fileName: 'hello.pdf',
+				mimeType: 'application/pdf',
+				fileExtension: 'pdf',
+			});
 			// 2.x keeps the bytes on disk ('filesystem-v2' + id), 1.x inline as base64.
 			if (item.binary.data.id) expect(item.binary.data.data).toBe('filesystem-v2');
 			else expect(Buffer.from(item.binary.data.data, 'base64').equals(FILES[i])).toBe(true);
@@ -244,7 +290,9 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 		expect(seen[0]).toMatchObject({ method: 'GET', url: `/hello?line=${line}` });
 		expect(seen[0].headers['x-e2e']).toBe('harness');
 		expect(seen[0].headers['x-secret']).toBe('sekret');
-		expect(result.lastNodeOutput).toEqual([{ json: { ok: true, path: `/hello?line=${line}` }, pairedItem: { item: 0 } }]);
+		expect(result.lastNodeOutput).toEqual([
+			{ json: { ok: true, path: `/hello?line=${line}` }, pairedItem: { item: 0 } },
+		]);
 	});
 
 	test('Continue On Fail: onError and the legacy continueOnFail both keep the failed item', async () => {
@@ -257,14 +305,18 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 			expect(items[1].pairedItem).toEqual({ item: 1 });
 			expect(items[1].json.error).toBeDefined();
 			expect(JSON.stringify(items[1].json.error)).toMatch(/500/);
-			process.stderr.write(`[harness report] n8n ${n8n.version} ${node} error item: ${JSON.stringify(items[1])}\n`);
+			process.stderr.write(
+				`[harness report] n8n ${n8n.version} ${node} error item: ${JSON.stringify(items[1])}\n`,
+			);
 		}
 		expect(result.lastNodeOutput).toEqual(result.runData.Legacy[0].data.main[0]);
 	});
 
 	test('a failed execution still yields its run data and the error', async () => {
 		const result = await n8n.execute(wf.failure.id);
-		process.stderr.write(`[harness report] n8n ${n8n.version} failed execution error: ${JSON.stringify({ ...result.error, raw: undefined })}\n`);
+		process.stderr.write(
+			`[harness report] n8n ${n8n.version} failed execution error: ${JSON.stringify({ ...result.error, raw: undefined })}\n`,
+		);
 		// 1, or null with signal SIGSEGV: 2.41.1 sometimes crashes at exit after printing (see n8n.js).
 		expect(result.exitCode === 1 || result.signal === 'SIGSEGV').toBe(true);
 		// NodeApiError for a 500: a generic message, the HTTP code, the server's body in the description.

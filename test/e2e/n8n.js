@@ -126,7 +126,8 @@ async function ensureRuntime(line) {
 	const { ensureN8n, LINES, RUNTIME_DIR } = require(path.join(ROOT, 'scripts', 'n8n-runtime.js'));
 	const spec = LINES[line];
 	if (!spec) throw new Error(`unknown n8n line ${line}`);
-	if (fs.existsSync(path.join(RUNTIME_DIR, `n8n-${spec.version}`, '.installed'))) return ensureN8n(line);
+	if (fs.existsSync(path.join(RUNTIME_DIR, `n8n-${spec.version}`, '.installed')))
+		return ensureN8n(line);
 	fs.mkdirSync(RUNTIME_DIR, { recursive: true });
 	const lock = path.join(RUNTIME_DIR, `.install-n8n-${spec.version}.lock`);
 	const staleMs = 30 * 60 * 1000;
@@ -157,7 +158,8 @@ function removeStalePackFolders() {
 		try {
 			process.kill(Number(match[1]), 0);
 		} catch (error) {
-			if (error.code === 'ESRCH') fs.rmSync(path.join(E2E_DIR, entry), { recursive: true, force: true });
+			if (error.code === 'ESRCH')
+				fs.rmSync(path.join(E2E_DIR, entry), { recursive: true, force: true });
 		}
 	}
 }
@@ -171,14 +173,20 @@ function packPackage() {
 	if (!packPromise) {
 		packPromise = (async () => {
 			if (!fs.existsSync(path.join(ROOT, 'dist'))) {
-				throw new Error(`${path.join(ROOT, 'dist')} is missing: run \`npm run build\` before the end-to-end tests`);
+				throw new Error(
+					`${path.join(ROOT, 'dist')} is missing: run \`npm run build\` before the end-to-end tests`,
+				);
 			}
 			// One folder per process: parallel jest workers each pack into their own.
 			const destination = path.join(E2E_DIR, `pack-${process.pid}`);
 			removeStalePackFolders();
 			fs.rmSync(destination, { recursive: true, force: true });
 			fs.mkdirSync(destination, { recursive: true });
-			const { stdout } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', destination], { cwd: ROOT });
+			const { stdout } = await execFileAsync(
+				'npm',
+				['pack', '--json', '--pack-destination', destination],
+				{ cwd: ROOT },
+			);
 			const info = JSON.parse(stdout.slice(stdout.indexOf('[')));
 			const tarball = path.join(destination, info[0].filename);
 			if (!fs.existsSync(tarball)) throw new Error(`npm pack did not produce ${tarball}`);
@@ -226,11 +234,21 @@ function parseCliError(text) {
 	const lines = text.replace(ANSI, '').split(/\r?\n/);
 	const index = lines.findIndex((line) => /^=+(\s|$)/.test(line.replace(/^[\d:.]+\s+\w+\s+/, '')));
 	if (index === -1) return undefined;
-	const clean = (line) => line.replace(/^[\d:.]+\s+\w+\s+/, '').replace(/\s\{ "file".*$/, '').trim();
-	const rest = lines.slice(index + 1).map(clean).filter(Boolean);
+	const clean = (line) =>
+		line
+			.replace(/^[\d:.]+\s+\w+\s+/, '')
+			.replace(/\s\{ "file".*$/, '')
+			.trim();
+	const rest = lines
+		.slice(index + 1)
+		.map(clean)
+		.filter(Boolean);
 	if (rest.length === 0) return undefined;
 	const stackHead = rest.find((line) => /^[A-Za-z]*Error: /.test(line));
-	return { message: rest[0], name: stackHead ? stackHead.slice(0, stackHead.indexOf(':')) : undefined };
+	return {
+		message: rest[0],
+		name: stackHead ? stackHead.slice(0, stackHead.indexOf(':')) : undefined,
+	};
 }
 
 function summarizeError(error) {
@@ -285,7 +303,7 @@ class N8nInstance {
 		fs.mkdirSync(this.packageDir, { recursive: true });
 		await execFileAsync('tar', ['-xzf', tarball, '-C', this.packageDir, '--strip-components=1']);
 		const packageJsonPath = path.join(this.packageDir, 'package.json');
-		 
+
 		const { devDependencies, peerDependencies, optionalDependencies, ...packageJson } = JSON.parse(
 			fs.readFileSync(packageJsonPath, 'utf8'),
 		);
@@ -308,7 +326,10 @@ class N8nInstance {
 		const manifest = fs.existsSync(nodesPackageJson)
 			? JSON.parse(fs.readFileSync(nodesPackageJson, 'utf8'))
 			: { name: 'installed-nodes', private: true, dependencies: {} };
-		manifest.dependencies = { ...(manifest.dependencies || {}), [packageJson.name]: packageJson.version };
+		manifest.dependencies = {
+			...(manifest.dependencies || {}),
+			[packageJson.name]: packageJson.version,
+		};
 		fs.writeFileSync(nodesPackageJson, JSON.stringify(manifest, null, 2));
 		this.timings.push({ step: 'installPackage', ms: Date.now() - started });
 		return this.packageDir;
@@ -321,7 +342,9 @@ class N8nInstance {
 		for (const [key, value] of Object.entries(this.runtime.env)) {
 			if (!STRIPPED_ENV.test(key)) env[key] = value;
 		}
-		const noProxy = [env.NO_PROXY || env.no_proxy, '127.0.0.1,localhost,::1'].filter(Boolean).join(',');
+		const noProxy = [env.NO_PROXY || env.no_proxy, '127.0.0.1,localhost,::1']
+			.filter(Boolean)
+			.join(',');
 		Object.assign(env, {
 			NO_PROXY: noProxy,
 			no_proxy: noProxy,
@@ -378,7 +401,11 @@ class N8nInstance {
 				const stderr = Buffer.concat(err).toString('utf8');
 				this.timings.push({ step: args[0], ms: durationMs });
 				if (signal === 'SIGKILL' && durationMs >= timeoutMs) {
-					reject(new Error(`n8n ${args.join(' ')} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
+					reject(
+						new Error(
+							`n8n ${args.join(' ')} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`,
+						),
+					);
 					return;
 				}
 				resolve({ code, signal, stdout, stderr, durationMs });
@@ -402,19 +429,25 @@ class N8nInstance {
 		const result = await this.cli(['import:credentials', `--input=${file}`]);
 		// Judged by its output, not its exit status (see the SIGSEGV note at the top).
 		if (!/Successfully imported/i.test(result.stdout + result.stderr)) {
-			throw new Error(`n8n import:credentials failed (exit ${result.code})\n${result.stdout}\n${result.stderr}`);
+			throw new Error(
+				`n8n import:credentials failed (exit ${result.code})\n${result.stdout}\n${result.stderr}`,
+			);
 		}
 		return result;
 	}
 
 	/** Imports one workflow or an array of workflows (one n8n process). Fills in ids/positions/settings. */
 	async importWorkflow(workflows) {
-		const list = (Array.isArray(workflows) ? workflows : [workflows]).map((workflow) => normalizeWorkflow(workflow));
+		const list = (Array.isArray(workflows) ? workflows : [workflows]).map((workflow) =>
+			normalizeWorkflow(workflow),
+		);
 		const file = this.writeInput('workflows', list);
 		const result = await this.cli(['import:workflow', `--input=${file}`]);
 		// Judged by its output, not its exit status (see the SIGSEGV note at the top).
 		if (!/Successfully imported/i.test(result.stdout + result.stderr)) {
-			throw new Error(`n8n import:workflow failed (exit ${result.code})\n${result.stdout}\n${result.stderr}`);
+			throw new Error(
+				`n8n import:workflow failed (exit ${result.code})\n${result.stdout}\n${result.stderr}`,
+			);
 		}
 		return result;
 	}
@@ -442,7 +475,12 @@ class N8nInstance {
 			// found") print no execution data; the execution stored in the database still has the real error.
 			const stored = await this.lastExecution(workflowId).catch(() => undefined);
 			if (stored && stored.createdMs >= startedMs - 2000 && stored.data && stored.data.resultData) {
-				execution = { data: stored.data, status: stored.status, mode: stored.mode, finished: Boolean(stored.finished) };
+				execution = {
+					data: stored.data,
+					status: stored.status,
+					mode: stored.mode,
+					finished: Boolean(stored.finished),
+				};
 			}
 		}
 		if (!execution) {
@@ -496,7 +534,13 @@ class N8nInstance {
 				db.close();
 			});`;
 		const database = path.join(this.userFolder, '.n8n', 'database.sqlite');
-		const { stdout } = await execFileAsync(this.runtime.nodeBin, ['-e', script, this.runtime.dir, database, String(workflowId)]);
+		const { stdout } = await execFileAsync(this.runtime.nodeBin, [
+			'-e',
+			script,
+			this.runtime.dir,
+			database,
+			String(workflowId),
+		]);
 		const row = JSON.parse(stdout);
 		if (!row) return undefined;
 		return { ...row, createdMs: Date.parse(`${String(row.createdAt).replace(' ', 'T')}Z`) };
@@ -524,7 +568,11 @@ class N8nInstance {
 			N8N_EDITOR_BASE_URL: `${url}/`,
 			...env,
 		});
-		const child = spawn(this.runtime.nodeBin, [this.runtime.n8nBin, 'start'], { cwd: this.userFolder, env: fullEnv, stdio });
+		const child = spawn(this.runtime.nodeBin, [this.runtime.n8nBin, 'start'], {
+			cwd: this.userFolder,
+			env: fullEnv,
+			stdio,
+		});
 		child.url = url;
 		child.stop = () =>
 			new Promise((resolve) => {
@@ -545,7 +593,11 @@ class N8nInstance {
 			await new Promise((resolve) => setTimeout(resolve, 500));
 		}
 		if (!exited) child.kill('SIGTERM');
-		throw new Error(exited ? `n8n start exited (code ${child.exitCode}) before answering on ${url}` : `n8n start: no answer on ${url} within ${readyTimeoutMs} ms`);
+		throw new Error(
+			exited
+				? `n8n start exited (code ${child.exitCode}) before answering on ${url}`
+				: `n8n start: no answer on ${url} within ${readyTimeoutMs} ms`,
+		);
 	}
 }
 

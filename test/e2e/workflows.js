@@ -5,7 +5,12 @@ const { nodeType, credentialType } = require('./n8n');
 
 const CREDENTIAL_ID = 'dingTalkSandbox';
 
-const trigger = () => ({ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} });
+const trigger = () => ({
+	name: 'Start',
+	type: 'n8n-nodes-base.manualTrigger',
+	typeVersion: 1,
+	parameters: {},
+});
 
 /** One item holding `value` (Set 3.4, raw mode). */
 const jsonItem = (name, value) => ({
@@ -44,7 +49,14 @@ const sha256Of = (name = 'Hash', binaryPropertyName = 'data') => ({
 	name,
 	type: 'n8n-nodes-base.crypto',
 	typeVersion: 1,
-	parameters: { action: 'hash', type: 'SHA256', binaryData: true, binaryPropertyName, dataPropertyName: 'sha256', encoding: 'hex' },
+	parameters: {
+		action: 'hash',
+		type: 'SHA256',
+		binaryData: true,
+		binaryPropertyName,
+		dataPropertyName: 'sha256',
+		encoding: 'hex',
+	},
 });
 
 /** Our node. `settings` may hold onError: 'continueRegularOutput' (Continue On Fail). */
@@ -70,13 +82,28 @@ function chain(id, name, nodes) {
 function fan(id, name, branches, source) {
 	const start = trigger();
 	const feeder = source ?? start;
-	const connections = { [feeder.name]: { main: [branches.map((node) => ({ node: node.name, type: 'main', index: 0 }))] } };
+	const connections = {
+		[feeder.name]: {
+			main: [branches.map((node) => ({ node: node.name, type: 'main', index: 0 }))],
+		},
+	};
 	if (source) connections[start.name] = { main: [[{ node: source.name, type: 'main', index: 0 }]] };
-	return { id, name, nodes: withPositions([start, ...(source ? [source] : []), ...branches]), connections, active: false, settings: {} };
+	return {
+		id,
+		name,
+		nodes: withPositions([start, ...(source ? [source] : []), ...branches]),
+		connections,
+		active: false,
+		settings: {},
+	};
 }
 
 function withPositions(nodes) {
-	return nodes.map((node, index) => ({ id: `${index}-${node.name}`, position: [index * 220, 0], ...node }));
+	return nodes.map((node, index) => ({
+		id: `${index}-${node.name}`,
+		position: [index * 220, 0],
+		...node,
+	}));
 }
 
 /** The credential of the sandbox's internal app (or another of its apps), for `n8n import:credentials`. */
@@ -98,4 +125,16 @@ function sandboxCredential(urls, { id = CREDENTIAL_ID, data = {} } = {}) {
 	};
 }
 
-module.exports = { CREDENTIAL_ID, trigger, jsonItem, splitOut, itemsOf, toFile, sha256Of, dingTalk, chain, fan, sandboxCredential };
+module.exports = {
+	CREDENTIAL_ID,
+	trigger,
+	jsonItem,
+	splitOut,
+	itemsOf,
+	toFile,
+	sha256Of,
+	dingTalk,
+	chain,
+	fan,
+	sandboxCredential,
+};

@@ -46,14 +46,27 @@ export async function runDingTalkNode(options: {
 		getByNameAndVersion: () => nodeType as INodeType,
 		getKnownTypes: () => ({}),
 	};
-	const workflow = new Workflow({ id: 'wf', name: 'wf', nodes: [node], connections: {}, active: false, nodeTypes, settings: {} });
+	const workflow = new Workflow({
+		id: 'wf',
+		name: 'wf',
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes,
+		settings: {},
+	});
 	const credentialsHelper = {
 		getParentTypes: () => [],
 		isCredentialUsableByNode: () => true,
 		getDecrypted: async () => ({ ...credential.data }),
 		getCredentialsProperties: () => credentialType.properties,
 		authenticate: async (data: ICredentialDataDecryptedObject, _type: string, request: never) =>
-			await (credentialType.authenticate as unknown as (c: ICredentialDataDecryptedObject, r: never) => Promise<never>)(data, request),
+			await (
+				credentialType.authenticate as unknown as (
+					c: ICredentialDataDecryptedObject,
+					r: never,
+				) => Promise<never>
+			)(data, request),
 		preAuthentication: async (
 			helpers: never,
 			data: ICredentialDataDecryptedObject,
@@ -86,7 +99,13 @@ export async function runDingTalkNode(options: {
 	const inputData = { main: [items] };
 	const runExecutionData = {
 		resultData: { runData: {} },
-		executionData: { contextData: {}, nodeExecutionStack: [], metadata: {}, waitingExecution: {}, waitingExecutionSource: {} },
+		executionData: {
+			contextData: {},
+			nodeExecutionStack: [],
+			metadata: {},
+			waitingExecution: {},
+			waitingExecutionSource: {},
+		},
 	};
 	const context = new ExecuteContext(
 		workflow,

@@ -73,18 +73,33 @@ function expectLegacyError(res, errcode) {
 	expect(typeof res.json.errmsg).toBe('string');
 }
 
-async function upload({ token, type = 'image', queryType, filename = 'team photo.png', bytes = DEMO.files.photoPng.bytes, contentType = 'image/png', field = 'media', headers } = {}) {
+async function upload({
+	token,
+	type = 'image',
+	queryType,
+	filename = 'team photo.png',
+	bytes = DEMO.files.photoPng.bytes,
+	contentType = 'image/png',
+	field = 'media',
+	headers,
+} = {}) {
 	const form = new FormData();
 	if (type !== null) form.append('type', type);
 	if (field) form.append(field, bytes, { filename, contentType });
 	const params = new URLSearchParams();
 	if (token) params.set('access_token', token);
 	if (queryType) params.set('type', queryType);
-	return call(`${urls.legacyBaseUrl}/media/upload?${params}`, { headers: { ...form.getHeaders(), ...headers }, raw: form.getBuffer() });
+	return call(`${urls.legacyBaseUrl}/media/upload?${params}`, {
+		headers: { ...form.getHeaders(), ...headers },
+		raw: form.getBuffer(),
+	});
 }
 
 async function downloadUrl(token, downloadCode = DEMO.downloadCodes.reportPdf) {
-	const res = await api(P.robotDownload, { token, body: { downloadCode, robotCode: DEMO.app.robotCode } });
+	const res = await api(P.robotDownload, {
+		token,
+		body: { downloadCode, robotCode: DEMO.app.robotCode },
+	});
 	expect(res.status).toBe(200);
 	return res.json.downloadUrl;
 }
@@ -103,18 +118,27 @@ describe('start/stop', () => {
 		const other = createSandbox();
 		const otherUrls = await other.start();
 		expect(otherUrls.apiBaseUrl).not.toBe(urls.apiBaseUrl);
-		const res = await call(`${otherUrls.apiBaseUrl}${P.appToken}`, { body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret } });
+		const res = await call(`${otherUrls.apiBaseUrl}${P.appToken}`, {
+			body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret },
+		});
 		expect(res.status).toBe(200);
 		await other.stop();
-		await expect(fetch(`${otherUrls.apiBaseUrl}${P.appToken}`, { method: 'POST' })).rejects.toThrow();
+		await expect(
+			fetch(`${otherUrls.apiBaseUrl}${P.appToken}`, { method: 'POST' }),
+		).rejects.toThrow();
 	});
 });
 
 describe('access tokens', () => {
 	test('internal app: 32 hex chars, 7200 s, the same token while valid', async () => {
-		const first = await api(P.appToken, { body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret } });
+		const first = await api(P.appToken, {
+			body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret },
+		});
 		expect(first.status).toBe(200);
-		expect(first.json).toEqual({ accessToken: expect.stringMatching(/^[0-9a-f]{32}$/), expireIn: 7200 });
+		expect(first.json).toEqual({
+			accessToken: expect.stringMatching(/^[0-9a-f]{32}$/),
+			expireIn: 7200,
+		});
 		expect(first.headers.get('content-type')).toMatch(/^application\/json/);
 		expect(first.headers.get('x-acs-request-id')).toBeTruthy();
 		expect(await appToken()).toBe(first.json.accessToken);
@@ -127,22 +151,43 @@ describe('access tokens', () => {
 		await sleep(250);
 		expect(await appToken()).toBe(token);
 		await sleep(250); // 500 ms after the first issue, 250 ms after the extension
-		expect((await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } })).status).toBe(200);
+		expect(
+			(await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }))
+				.status,
+		).toBe(200);
 	});
 
 	test('wrong key or secret -> 400 invalidClientIdOrSecret', async () => {
-		expectApiError(await api(P.appToken, { body: { appKey: DEMO.app.appKey, appSecret: 'wrong' } }), 400, 'invalidClientIdOrSecret');
-		expectApiError(await api(P.appToken, { body: { appKey: 'nobody', appSecret: DEMO.app.appSecret } }), 400, 'invalidClientIdOrSecret');
+		expectApiError(
+			await api(P.appToken, { body: { appKey: DEMO.app.appKey, appSecret: 'wrong' } }),
+			400,
+			'invalidClientIdOrSecret',
+		);
+		expectApiError(
+			await api(P.appToken, { body: { appKey: 'nobody', appSecret: DEMO.app.appSecret } }),
+			400,
+			'invalidClientIdOrSecret',
+		);
 		expect(sandbox.tokenFetches()).toBe(0);
 	});
 
 	test('missing fields -> MissingParameter, non-JSON body -> 400', async () => {
-		expectApiError(await api(P.appToken, { body: { appKey: DEMO.app.appKey } }), 400, 'MissingParameter');
+		expectApiError(
+			await api(P.appToken, { body: { appKey: DEMO.app.appKey } }),
+			400,
+			'MissingParameter',
+		);
 		expectApiError(await api(P.appToken, { body: {} }), 400, 'MissingParameter');
-		const notJson = await api(P.appToken, { raw: 'appKey=x&appSecret=y', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+		const notJson = await api(P.appToken, {
+			raw: 'appKey=x&appSecret=y',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		});
 		expect(notJson.status).toBe(400);
 		expect(notJson.json.requestid).toBe(notJson.headers.get('x-acs-request-id'));
-		const broken = await api(P.appToken, { raw: '{"appKey":', headers: { 'content-type': 'application/json' } });
+		const broken = await api(P.appToken, {
+			raw: '{"appKey":',
+			headers: { 'content-type': 'application/json' },
+		});
 		expect(broken.status).toBe(400);
 	});
 
@@ -153,36 +198,75 @@ describe('access tokens', () => {
 		expect(b).not.toBe(a);
 		expect(sandbox.tokenFetches()).toBe(2);
 		const good = { ...DEMO.suite };
-		expectApiError(await api(P.corpToken, { body: { ...good, suiteTicket: 'stale' } }), 400, 'invalidSuiteTicket');
-		expectApiError(await api(P.corpToken, { body: { ...good, suiteSecret: 'wrong' } }), 400, 'invalidClientIdOrSecret');
-		expectApiError(await api(P.corpToken, { body: { ...good, authCorpId: 'dingunknowncorp' } }), 400, 'invalidAuthCorpId');
-		expectApiError(await api(P.corpToken, { body: { suiteKey: good.suiteKey } }), 400, 'MissingParameter');
+		expectApiError(
+			await api(P.corpToken, { body: { ...good, suiteTicket: 'stale' } }),
+			400,
+			'invalidSuiteTicket',
+		);
+		expectApiError(
+			await api(P.corpToken, { body: { ...good, suiteSecret: 'wrong' } }),
+			400,
+			'invalidClientIdOrSecret',
+		);
+		expectApiError(
+			await api(P.corpToken, { body: { ...good, authCorpId: 'dingunknowncorp' } }),
+			400,
+			'invalidAuthCorpId',
+		);
+		expectApiError(
+			await api(P.corpToken, { body: { suiteKey: good.suiteKey } }),
+			400,
+			'MissingParameter',
+		);
 	});
 
 	test('/oauth2/corpAccessToken without /v1.0 and unknown paths -> 404 NotFound', async () => {
-		expectApiError(await api('/oauth2/corpAccessToken', { body: { ...DEMO.suite } }), 404, 'NotFound');
+		expectApiError(
+			await api('/oauth2/corpAccessToken', { body: { ...DEMO.suite } }),
+			404,
+			'NotFound',
+		);
 		expectApiError(await api('/v1.0/nothing/here', { body: {} }), 404, 'NotFound');
 		expectApiError(await api(P.appToken, { method: 'GET' }), 404, 'NotFound');
 	});
 
 	test('legacy /gettoken shares the token store with the new API', async () => {
 		const token = await appToken();
-		const res = await call(`${urls.legacyBaseUrl}/gettoken?appkey=${DEMO.app.appKey}&appsecret=${DEMO.app.appSecret}`, { method: 'GET' });
+		const res = await call(
+			`${urls.legacyBaseUrl}/gettoken?appkey=${DEMO.app.appKey}&appsecret=${DEMO.app.appSecret}`,
+			{ method: 'GET' },
+		);
 		expect(res.status).toBe(200);
 		expect(res.json).toEqual({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: 7200 });
-		const wrong = await call(`${urls.legacyBaseUrl}/gettoken?appkey=${DEMO.app.appKey}&appsecret=nope`, { method: 'GET' });
+		const wrong = await call(
+			`${urls.legacyBaseUrl}/gettoken?appkey=${DEMO.app.appKey}&appsecret=nope`,
+			{ method: 'GET' },
+		);
 		expectLegacyError(wrong, 40096);
 		expect(wrong.json.access_token).toBeUndefined();
-		expectLegacyError(await call(`${urls.legacyBaseUrl}/gettoken?appkey=${DEMO.app.appKey}&appsecret=${DEMO.app.appSecret}`), 43001);
+		expectLegacyError(
+			await call(
+				`${urls.legacyBaseUrl}/gettoken?appkey=${DEMO.app.appKey}&appsecret=${DEMO.app.appSecret}`,
+			),
+			43001,
+		);
 		expect(sandbox.tokenFetches()).toBe(2);
 	});
 
 	test('missing header -> 400 AuthenticationFailed.MissingParameter; unknown -> 400 InvalidAuthentication', async () => {
 		const body = { openConversationId: GROUP };
-		expectApiError(await api(withUnion(P.spaceQuery, alice), { body }), 400, 'AuthenticationFailed.MissingParameter');
+		expectApiError(
+			await api(withUnion(P.spaceQuery, alice), { body }),
+			400,
+			'AuthenticationFailed.MissingParameter',
+		);
 		// the new API ignores a token in the query
 		const token = await appToken();
-		expectApiError(await api(`${withUnion(P.spaceQuery, alice)}&access_token=${token}`, { body }), 400, 'AuthenticationFailed.MissingParameter');
+		expectApiError(
+			await api(`${withUnion(P.spaceQuery, alice)}&access_token=${token}`, { body }),
+			400,
+			'AuthenticationFailed.MissingParameter',
+		);
 		const unknown = await api(withUnion(P.spaceQuery, alice), { token: 'f'.repeat(32), body });
 		expectApiError(unknown, 400, 'InvalidAuthentication');
 		expect(unknown.json.message).toBe('不合法的access_token');
@@ -190,12 +274,21 @@ describe('access tokens', () => {
 
 	test('an expired token answers as invalid on both hosts, never 401', async () => {
 		sandbox.setTokenLifetime(0.3);
-		const res = await api(P.appToken, { body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret } });
+		const res = await api(P.appToken, {
+			body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret },
+		});
 		expect(res.json.expireIn).toBe(1);
 		const token = res.json.accessToken;
-		expect((await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } })).status).toBe(200);
+		expect(
+			(await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }))
+				.status,
+		).toBe(200);
 		await sleep(350);
-		expectApiError(await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }), 400, 'InvalidAuthentication');
+		expectApiError(
+			await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }),
+			400,
+			'InvalidAuthentication',
+		);
 		expectLegacyError(await upload({ token }), 40014);
 		const fresh = await appToken();
 		expect(fresh).not.toBe(token);
@@ -206,7 +299,11 @@ describe('access tokens', () => {
 		const suite = await suiteToken();
 		sandbox.invalidateTokens();
 		for (const token of [app, suite]) {
-			expectApiError(await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }), 400, 'InvalidAuthentication');
+			expectApiError(
+				await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }),
+				400,
+				'InvalidAuthentication',
+			);
 		}
 		expectLegacyError(await upload({ token: app }), 40014);
 		expect(await appToken()).not.toBe(app);
@@ -217,7 +314,8 @@ describe('access tokens', () => {
 	test('invalidateTokensAfter(n): the n-th counted call succeeds, the next one meets a dead token', async () => {
 		const token = await appToken();
 		sandbox.invalidateTokensAfter(2);
-		const query = () => api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } });
+		const query = () =>
+			api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } });
 		expect((await query()).status).toBe(200);
 		expect((await query()).status).toBe(200);
 		expectApiError(await query(), 400, 'InvalidAuthentication');
@@ -238,27 +336,59 @@ describe('group space query', () => {
 	beforeEach(async () => {
 		token = await appToken();
 	});
-	const query = (unionId, body, t = token) => api(withUnion(P.spaceQuery, unionId), { token: t, body });
+	const query = (unionId, body, t = token) =>
+		api(withUnion(P.spaceQuery, unionId), { token: t, body });
 
 	test('a member gets the space', async () => {
 		const res = await query(alice, { openConversationId: GROUP });
 		expect(res.status).toBe(200);
-		expect(res.json).toEqual({ space: { spaceId: '8000001', corpId: 'dingsandboxcorp', createTime: '2026-01-05T09:00Z', modifiedTime: '2026-11-20T16:30Z' } });
+		expect(res.json).toEqual({
+			space: {
+				spaceId: '8000001',
+				corpId: 'dingsandboxcorp',
+				createTime: '2026-01-05T09:00Z',
+				modifiedTime: '2026-11-20T16:30Z',
+			},
+		});
 		expect(res.headers.get('x-acs-request-id')).toBeTruthy();
 		expect((await query(bob, { openConversationId: GROUP }, await suiteToken())).status).toBe(200);
 	});
 
 	test('parameter errors', async () => {
-		expectApiError(await api(P.spaceQuery, { token, body: { openConversationId: GROUP } }), 400, 'paramError');
+		expectApiError(
+			await api(P.spaceQuery, { token, body: { openConversationId: GROUP } }),
+			400,
+			'paramError',
+		);
 		expectApiError(await query(alice, {}), 400, 'paramError');
-		expectApiError(await query(alice, { openConversationId: '' }), 400, 'paramError.conversationId');
-		expectApiError(await query(alice, { openConversationId: 'chat123' }), 400, 'paramError.conversationId');
+		expectApiError(
+			await query(alice, { openConversationId: '' }),
+			400,
+			'paramError.conversationId',
+		);
+		expectApiError(
+			await query(alice, { openConversationId: 'chat123' }),
+			400,
+			'paramError.conversationId',
+		);
 	});
 
 	test('unknown, other-corp and non-member', async () => {
-		expectApiError(await query(alice, { openConversationId: 'cidNoSuchGroup==' }), 404, 'conversationNotExist');
-		expectApiError(await query(alice, { openConversationId: DEMO.otherCorpGroup.openConversationId }), 403, 'acrossOrgAccessForbidden');
-		expectApiError(await query(outsider, { openConversationId: GROUP }, await appToken(DEMO.otherCorpApp)), 403, 'acrossOrgAccessForbidden');
+		expectApiError(
+			await query(alice, { openConversationId: 'cidNoSuchGroup==' }),
+			404,
+			'conversationNotExist',
+		);
+		expectApiError(
+			await query(alice, { openConversationId: DEMO.otherCorpGroup.openConversationId }),
+			403,
+			'acrossOrgAccessForbidden',
+		);
+		expectApiError(
+			await query(outsider, { openConversationId: GROUP }, await appToken(DEMO.otherCorpApp)),
+			403,
+			'acrossOrgAccessForbidden',
+		);
 		expectApiError(await query(carol, { openConversationId: GROUP }), 403, 'permissionDenied');
 		expectApiError(await query(outsider, { openConversationId: GROUP }), 403, 'permissionDenied');
 	});
@@ -278,7 +408,8 @@ describe('send a file to a user (as the app)', () => {
 	beforeEach(async () => {
 		token = await appToken();
 	});
-	const send = (unionId, body, t = token) => api(withUnion(P.sendToUser, unionId), { token: t, body });
+	const send = (unionId, body, t = token) =>
+		api(withUnion(P.sendToUser, unionId), { token: t, body });
 
 	test('success: the file object without uuid, in the app chat; recorded in sent', async () => {
 		const res = await send(carol, { spaceId: SPACE, dentryId: DEMO.dentries.reportPdf });
@@ -302,7 +433,15 @@ describe('send a file to a user (as the app)', () => {
 				modifiedTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\dZ$/),
 			},
 		});
-		expect(sandbox.sent).toEqual([expect.objectContaining({ endpoint: P.sendToUser, unionId: carol, spaceId: SPACE, dentryId: DEMO.dentries.reportPdf, time: expect.any(Number) })]);
+		expect(sandbox.sent).toEqual([
+			expect.objectContaining({
+				endpoint: P.sendToUser,
+				unionId: carol,
+				spaceId: SPACE,
+				dentryId: DEMO.dentries.reportPdf,
+				time: expect.any(Number),
+			}),
+		]);
 	});
 
 	test('errors', async () => {
@@ -314,16 +453,35 @@ describe('send a file to a user (as the app)', () => {
 		expectApiError(await send(alice, { ...body, dentryId: '' }), 400, 'paramError.dentryId');
 		expectApiError(await send(alice, { ...body, dentryId: 'bad id!' }), 400, 'paramError.dentryId');
 		expectApiError(await send(alice, { ...body, spaceId: '999' }), 404, 'spaceNotExist');
-		expectApiError(await send(alice, { ...body, spaceId: DEMO.otherCorpGroup.space.spaceId }), 404, 'spaceNotExist');
-		expectApiError(await send(alice, { ...body, dentryId: 'dentry-missing' }), 404, 'dentryNotExist');
-		expectApiError(await send(alice, { ...body, dentryId: DEMO.dentries.deleted }), 404, 'dentryNotExist');
-		expectApiError(await send(alice, { ...body, dentryId: DEMO.dentries.folder }), 400, 'paramError.dentryId');
+		expectApiError(
+			await send(alice, { ...body, spaceId: DEMO.otherCorpGroup.space.spaceId }),
+			404,
+			'spaceNotExist',
+		);
+		expectApiError(
+			await send(alice, { ...body, dentryId: 'dentry-missing' }),
+			404,
+			'dentryNotExist',
+		);
+		expectApiError(
+			await send(alice, { ...body, dentryId: DEMO.dentries.deleted }),
+			404,
+			'dentryNotExist',
+		);
+		expectApiError(
+			await send(alice, { ...body, dentryId: DEMO.dentries.folder }),
+			400,
+			'paramError.dentryId',
+		);
 		expectApiError(await send(outsider, body), 400, 'permissionDenied');
 		expect(sandbox.sent).toEqual([]);
 	});
 
 	test('a third-party suite may use it', async () => {
-		expect((await send(bob, { spaceId: SPACE, dentryId: DEMO.dentries.photoPng }, await suiteToken())).status).toBe(200);
+		expect(
+			(await send(bob, { spaceId: SPACE, dentryId: DEMO.dentries.photoPng }, await suiteToken()))
+				.status,
+		).toBe(200);
 	});
 });
 
@@ -337,15 +495,37 @@ describe('send a file link to a group / the file itself to a group', () => {
 	test('link: the original file with a uuid', async () => {
 		const res = await api(withUnion(P.sendLink, alice), { token, body });
 		expect(res.status).toBe(200);
-		expect(res.json.file).toMatchObject({ id: 'dentry-report-pdf', conversationId: GROUP, spaceId: SPACE, type: 'FILE', name: 'Q3 report.pdf', path: '/Q3 report.pdf', uuid: expect.any(String) });
-		expect(sandbox.sent).toEqual([expect.objectContaining({ endpoint: P.sendLink, unionId: alice, openConversationId: GROUP, dentryId: body.dentryId })]);
+		expect(res.json.file).toMatchObject({
+			id: 'dentry-report-pdf',
+			conversationId: GROUP,
+			spaceId: SPACE,
+			type: 'FILE',
+			name: 'Q3 report.pdf',
+			path: '/Q3 report.pdf',
+			uuid: expect.any(String),
+		});
+		expect(sandbox.sent).toEqual([
+			expect.objectContaining({
+				endpoint: P.sendLink,
+				unionId: alice,
+				openConversationId: GROUP,
+				dentryId: body.dentryId,
+			}),
+		]);
 	});
 
 	test('file to group: a new id (the copy) with a uuid', async () => {
 		const res = await api(withUnion(P.sendToGroup, bob), { token, body });
 		expect(res.status).toBe(200);
 		expect(res.json.file.id).not.toBe(body.dentryId);
-		expect(res.json.file).toMatchObject({ conversationId: GROUP, spaceId: SPACE, name: 'Q3 report.pdf', size: DEMO.files.reportPdf.size, uuid: expect.any(String), creatorId: bob });
+		expect(res.json.file).toMatchObject({
+			conversationId: GROUP,
+			spaceId: SPACE,
+			name: 'Q3 report.pdf',
+			size: DEMO.files.reportPdf.size,
+			uuid: expect.any(String),
+			creatorId: bob,
+		});
 		const again = await api(withUnion(P.sendToGroup, bob), { token, body });
 		expect(again.json.file.id).not.toBe(res.json.file.id);
 		expect(sandbox.sent.map((s) => s.endpoint)).toEqual([P.sendToGroup, P.sendToGroup]);
@@ -353,28 +533,56 @@ describe('send a file link to a group / the file itself to a group', () => {
 
 	test('the link endpoint is internal-only: a suite token gets 403', async () => {
 		const suite = await suiteToken();
-		expectApiError(await api(withUnion(P.sendLink, alice), { token: suite, body }), 403, 'Forbidden.AccessDenied.AccessTokenPermissionDenied');
+		expectApiError(
+			await api(withUnion(P.sendLink, alice), { token: suite, body }),
+			403,
+			'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+		);
 		expect((await api(withUnion(P.sendToGroup, alice), { token: suite, body })).status).toBe(200);
 	});
 
 	test.each([P.sendLink, P.sendToGroup])('errors of %s', async (path) => {
 		const send = (unionId, b) => api(withUnion(path, unionId), { token, body: b });
 		expectApiError(await api(path, { token, body }), 400, 'paramError');
-		expectApiError(await send(alice, { ...body, openConversationId: undefined }), 400, 'paramError');
-		expectApiError(await send(alice, { ...body, openConversationId: 'group-1' }), 400, 'paramError.conversationId');
+		expectApiError(
+			await send(alice, { ...body, openConversationId: undefined }),
+			400,
+			'paramError',
+		);
+		expectApiError(
+			await send(alice, { ...body, openConversationId: 'group-1' }),
+			400,
+			'paramError.conversationId',
+		);
 		expectApiError(await send(alice, { ...body, spaceId: 'x' }), 400, 'paramError.spaceId');
 		expectApiError(await send(alice, { ...body, dentryId: '' }), 400, 'paramError.dentryId');
-		expectApiError(await send(alice, { ...body, openConversationId: 'cidUnknown==' }), 404, 'conversationNotExist');
-		expectApiError(await send(alice, { ...body, openConversationId: DEMO.otherCorpGroup.openConversationId }), 403, 'acrossOrgAccessForbidden');
+		expectApiError(
+			await send(alice, { ...body, openConversationId: 'cidUnknown==' }),
+			404,
+			'conversationNotExist',
+		);
+		expectApiError(
+			await send(alice, { ...body, openConversationId: DEMO.otherCorpGroup.openConversationId }),
+			403,
+			'acrossOrgAccessForbidden',
+		);
 		expectApiError(await send(carol, body), 403, 'permissionDenied');
 		expectApiError(await send(alice, { ...body, spaceId: '123' }), 404, 'spaceNotExist');
-		expectApiError(await send(alice, { ...body, dentryId: DEMO.dentries.deleted }), 404, 'dentryNotExist');
+		expectApiError(
+			await send(alice, { ...body, dentryId: DEMO.dentries.deleted }),
+			404,
+			'dentryNotExist',
+		);
 		expect(sandbox.sent).toEqual([]);
 	});
 
 	test('a folder: folderNotSupport when sending the file itself', async () => {
 		const folder = { ...body, dentryId: DEMO.dentries.folder };
-		expectApiError(await api(withUnion(P.sendToGroup, alice), { token, body: folder }), 400, 'folderNotSupport');
+		expectApiError(
+			await api(withUnion(P.sendToGroup, alice), { token, body: folder }),
+			400,
+			'folderNotSupport',
+		);
 	});
 
 	test('sending needs ConvFile.File.Send', async () => {
@@ -392,7 +600,8 @@ describe('robot message file download and the file host', () => {
 	beforeEach(async () => {
 		token = await appToken();
 	});
-	const download = (downloadCode, robotCode = DEMO.app.robotCode, t = token) => api(P.robotDownload, { token: t, body: { downloadCode, robotCode } });
+	const download = (downloadCode, robotCode = DEMO.app.robotCode, t = token) =>
+		api(P.robotDownload, { token: t, body: { downloadCode, robotCode } });
 
 	test('a signed URL on the file host that serves the exact bytes', async () => {
 		const before = Math.floor(Date.now() / 1000);
@@ -405,20 +614,37 @@ describe('robot message file download and the file host', () => {
 		const file = await call(url, { method: 'GET' });
 		expect(file.status).toBe(200);
 		expect(file.headers.get('content-type')).toBe('application/octet-stream');
-		expect(file.headers.get('content-disposition')).toBe(`attachment; filename="${parsed.pathname.slice(1)}"`);
+		expect(file.headers.get('content-disposition')).toBe(
+			`attachment; filename="${parsed.pathname.slice(1)}"`,
+		);
 		expect(file.buffer.subarray(0, 8).toString('latin1')).toBe('%PDF-1.4');
 		expect(sha256(file.buffer)).toBe(DEMO.files.reportPdf.sha256);
 		expect(file.buffer.length).toBeGreaterThan(2000);
-		expect(sandbox.requests.at(-1)).toMatchObject({ host: 'files', status: 200, tokenHeader: false, hadQueryToken: false, counted: false });
+		expect(sandbox.requests.at(-1)).toMatchObject({
+			host: 'files',
+			status: 200,
+			tokenHeader: false,
+			hadQueryToken: false,
+			counted: false,
+		});
 	});
 
 	test('PNG and AMR codes; a code issued by a test', async () => {
-		const png = await call(await downloadUrl(token, DEMO.downloadCodes.photoPng), { method: 'GET' });
-		expect(png.buffer.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+		const png = await call(await downloadUrl(token, DEMO.downloadCodes.photoPng), {
+			method: 'GET',
+		});
+		expect(png.buffer.subarray(0, 8)).toEqual(
+			Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+		);
 		expect(sha256(png.buffer)).toBe(DEMO.files.photoPng.sha256);
-		const amr = await call(await downloadUrl(token, DEMO.downloadCodes.voiceAmr), { method: 'GET' });
+		const amr = await call(await downloadUrl(token, DEMO.downloadCodes.voiceAmr), {
+			method: 'GET',
+		});
 		expect(amr.buffer.subarray(0, 6).toString('latin1')).toBe('#!AMR\n');
-		const code = sandbox.issueDownloadCode({ fileName: 'notes.txt', bytes: Buffer.from('hello sandbox') });
+		const code = sandbox.issueDownloadCode({
+			fileName: 'notes.txt',
+			bytes: Buffer.from('hello sandbox'),
+		});
 		const mine = await call(await downloadUrl(token, code), { method: 'GET' });
 		expect(mine.text).toBe('hello sandbox');
 	});
@@ -430,9 +656,17 @@ describe('robot message file download and the file host', () => {
 		const noCode = await download('');
 		expectApiError(noCode, 400, 'invalidParameter.robotCode.empty');
 		expect(noCode.json.message).toBe('The bot downloadCode is empty.');
-		expectApiError(await api(P.robotDownload, { token, body: {} }), 400, 'invalidParameter.robotCode.empty');
+		expectApiError(
+			await api(P.robotDownload, { token, body: {} }),
+			400,
+			'invalidParameter.robotCode.empty',
+		);
 		expectApiError(await download('dlcode-nope'), 400, 'invalidParameter.robotCode.downloadCode');
-		expectApiError(await download(DEMO.downloadCodes.expired), 400, 'invalidParameter.robotCode.downloadCode');
+		expectApiError(
+			await download(DEMO.downloadCodes.expired),
+			400,
+			'invalidParameter.robotCode.downloadCode',
+		);
 		const mismatch = await download(DEMO.downloadCodes.otherRobot);
 		expectApiError(mismatch, 400, 'invalidParameter.robotCode.auth');
 		expect(mismatch.json.message).toMatch(/^This downloadCode does not match the bot robotCode/);
@@ -441,20 +675,33 @@ describe('robot message file download and the file host', () => {
 		expect(otherOrg.json.message).toMatch(/organization/);
 		// the right robot for the other-robot code works
 		expect((await download(DEMO.downloadCodes.otherRobot, DEMO.otherRobotCode)).status).toBe(200);
-		expectApiError(await download(DEMO.downloadCodes.reportPdf, DEMO.app.robotCode, await appToken(DEMO.otherCorpApp)), 400, 'invalidParameter.robotCode.auth');
+		expectApiError(
+			await download(
+				DEMO.downloadCodes.reportPdf,
+				DEMO.app.robotCode,
+				await appToken(DEMO.otherCorpApp),
+			),
+			400,
+			'invalidParameter.robotCode.auth',
+		);
 	});
 
 	test('tampered and expired URLs are refused like OSS', async () => {
 		const url = new URL(await downloadUrl(token));
 		const signature = url.searchParams.get('Signature');
 		const badSig = new URL(url);
-		badSig.searchParams.set('Signature', signature.slice(0, -1) + (signature.endsWith('0') ? '1' : '0'));
+		badSig.searchParams.set(
+			'Signature',
+			signature.slice(0, -1) + (signature.endsWith('0') ? '1' : '0'),
+		);
 		const res1 = await call(badSig.href, { method: 'GET' });
 		expect(res1.status).toBe(403);
 		expect(res1.text).toContain('<Code>SignatureDoesNotMatch</Code>');
 		const laterExpiry = new URL(url);
 		laterExpiry.searchParams.set('Expires', String(Number(url.searchParams.get('Expires')) + 3600));
-		expect((await call(laterExpiry.href, { method: 'GET' })).text).toContain('<Code>SignatureDoesNotMatch</Code>');
+		expect((await call(laterExpiry.href, { method: 'GET' })).text).toContain(
+			'<Code>SignatureDoesNotMatch</Code>',
+		);
 		const otherPath = new URL(url);
 		otherPath.pathname = '/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.file';
 		expect((await call(otherPath.href, { method: 'GET' })).status).toBe(403);
@@ -480,7 +727,10 @@ describe('robot message file download and the file host', () => {
 		expect((await call(url, { method: 'GET', token })).status).toBe(200);
 		expect((await call(`${url}&access_token=${token}`, { method: 'GET' })).status).toBe(200);
 		const fileEntries = sandbox.requests.filter((r) => r.host === 'files');
-		expect(fileEntries.map((r) => [r.tokenHeader, r.hadQueryToken, r.tokenValid])).toEqual([[true, false, true], [false, true, true]]);
+		expect(fileEntries.map((r) => [r.tokenHeader, r.hadQueryToken, r.tokenValid])).toEqual([
+			[true, false, true],
+			[false, true, true],
+		]);
 		expect(fileEntries[1].query.access_token).toBe('<redacted>');
 	});
 });
@@ -495,10 +745,23 @@ describe('media upload (legacy host, multipart)', () => {
 		const before = Date.now();
 		const res = await upload({ token });
 		expect(res.status).toBe(200);
-		expect(res.json).toEqual({ errcode: 0, errmsg: 'ok', type: 'image', media_id: expect.stringMatching(/^@lA\w+$/), created_at: expect.any(Number) });
+		expect(res.json).toEqual({
+			errcode: 0,
+			errmsg: 'ok',
+			type: 'image',
+			media_id: expect.stringMatching(/^@lA\w+$/),
+			created_at: expect.any(Number),
+		});
 		expect(res.json.created_at).toBeGreaterThanOrEqual(before);
 		const stored = sandbox.media.get(res.json.media_id);
-		expect(stored).toMatchObject({ type: 'image', filename: 'team photo.png', contentType: 'image/png', size: DEMO.files.photoPng.size, sha256: DEMO.files.photoPng.sha256, appKey: DEMO.app.appKey });
+		expect(stored).toMatchObject({
+			type: 'image',
+			filename: 'team photo.png',
+			contentType: 'image/png',
+			size: DEMO.files.photoPng.size,
+			sha256: DEMO.files.photoPng.sha256,
+			appKey: DEMO.app.appKey,
+		});
 		expect(stored.bytes.equals(DEMO.files.photoPng.bytes)).toBe(true);
 		expect(sandbox.requests.at(-1)).toMatchObject({
 			host: 'legacy',
@@ -510,16 +773,60 @@ describe('media upload (legacy host, multipart)', () => {
 			status: 200,
 			errcode: 0,
 			counted: true,
-			body: { fields: { type: 'image' }, file: { fieldName: 'media', filename: 'team photo.png', contentType: 'image/png', size: DEMO.files.photoPng.size, sha256: DEMO.files.photoPng.sha256 } },
+			body: {
+				fields: { type: 'image' },
+				file: {
+					fieldName: 'media',
+					filename: 'team photo.png',
+					contentType: 'image/png',
+					size: DEMO.files.photoPng.size,
+					sha256: DEMO.files.photoPng.sha256,
+				},
+			},
 		});
 	});
 
 	test('type from the query when the field is absent; jpeg/JPG count as jpg; a suite token works too', async () => {
-		expect((await upload({ token, type: null, queryType: 'file', filename: 'Q3 report.pdf', bytes: DEMO.files.reportPdf.bytes, contentType: 'application/pdf' })).json).toMatchObject({ errcode: 0, type: 'file' });
-		expect((await upload({ token, filename: 'a.jpeg', contentType: 'image/jpeg' })).json.errcode).toBe(0);
-		expect((await upload({ token, filename: 'B.JPG', contentType: 'image/jpeg' })).json.errcode).toBe(0);
-		expect((await upload({ token, type: 'voice', filename: 'voice.amr', bytes: DEMO.files.voiceAmr.bytes, contentType: 'audio/amr' })).json.errcode).toBe(0);
-		expect((await upload({ token: await suiteToken(), type: 'video', filename: 'clip.mp4', bytes: Buffer.alloc(100, 1), contentType: 'video/mp4' })).json.errcode).toBe(0);
+		expect(
+			(
+				await upload({
+					token,
+					type: null,
+					queryType: 'file',
+					filename: 'Q3 report.pdf',
+					bytes: DEMO.files.reportPdf.bytes,
+					contentType: 'application/pdf',
+				})
+			).json,
+		).toMatchObject({ errcode: 0, type: 'file' });
+		expect(
+			(await upload({ token, filename: 'a.jpeg', contentType: 'image/jpeg' })).json.errcode,
+		).toBe(0);
+		expect(
+			(await upload({ token, filename: 'B.JPG', contentType: 'image/jpeg' })).json.errcode,
+		).toBe(0);
+		expect(
+			(
+				await upload({
+					token,
+					type: 'voice',
+					filename: 'voice.amr',
+					bytes: DEMO.files.voiceAmr.bytes,
+					contentType: 'audio/amr',
+				})
+			).json.errcode,
+		).toBe(0);
+		expect(
+			(
+				await upload({
+					token: await suiteToken(),
+					type: 'video',
+					filename: 'clip.mp4',
+					bytes: Buffer.alloc(100, 1),
+					contentType: 'video/mp4',
+				})
+			).json.errcode,
+		).toBe(0);
 		expect(sandbox.media.size).toBe(5);
 	});
 
@@ -534,7 +841,12 @@ describe('media upload (legacy host, multipart)', () => {
 	});
 
 	test('form errors: 43008, 41005, 40004, 40005', async () => {
-		expectLegacyError(await call(`${urls.legacyBaseUrl}/media/upload?access_token=${token}`, { body: { type: 'image' } }), 43008);
+		expectLegacyError(
+			await call(`${urls.legacyBaseUrl}/media/upload?access_token=${token}`, {
+				body: { type: 'image' },
+			}),
+			43008,
+		);
 		expectLegacyError(await upload({ token, field: 'file' }), 41005);
 		expectLegacyError(await upload({ token, field: null }), 41005);
 		expectLegacyError(await upload({ token, type: 'document' }), 40004);
@@ -546,7 +858,14 @@ describe('media upload (legacy host, multipart)', () => {
 	});
 
 	test('size limits use 2^20-byte MiB', async () => {
-		const voice = (size) => upload({ token, type: 'voice', filename: 'long.mp3', contentType: 'audio/mpeg', bytes: Buffer.alloc(size, 7) });
+		const voice = (size) =>
+			upload({
+				token,
+				type: 'voice',
+				filename: 'long.mp3',
+				contentType: 'audio/mpeg',
+				bytes: Buffer.alloc(size, 7),
+			});
 		expect((await voice(2 * MiB)).json.errcode).toBe(0);
 		const over = await voice(2 * MiB + 1);
 		expectLegacyError(over, 40006);
@@ -567,22 +886,50 @@ describe('media upload (legacy host, multipart)', () => {
 });
 
 describe('rate limiting', () => {
-	const spaceCall = (token) => api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } });
+	const spaceCall = (token) =>
+		api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } });
 
 	test('per app and API in a rolling 1000 ms window; token calls not counted', async () => {
 		sandbox.setRateLimit({ enabled: true, perSecond: 3 });
 		const token = await appToken();
 		const burst = await Promise.all([1, 2, 3, 4].map(() => spaceCall(token)));
 		expect(burst.map((r) => r.status).sort()).toEqual([200, 200, 200, 403]);
-		expectApiError(burst.find((r) => r.status === 403), 403, 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi');
+		expectApiError(
+			burst.find((r) => r.status === 403),
+			403,
+			'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+		);
 		// another API, another app and the token API have their own budgets
-		expect((await api(P.robotDownload, { token, body: { downloadCode: DEMO.downloadCodes.reportPdf, robotCode: DEMO.app.robotCode } })).status).toBe(200);
-		expect((await api(withUnion(P.spaceQuery, outsider), { token: await appToken(DEMO.otherCorpApp), body: { openConversationId: DEMO.otherCorpGroup.openConversationId } })).status).toBe(200);
+		expect(
+			(
+				await api(P.robotDownload, {
+					token,
+					body: { downloadCode: DEMO.downloadCodes.reportPdf, robotCode: DEMO.app.robotCode },
+				})
+			).status,
+		).toBe(200);
+		expect(
+			(
+				await api(withUnion(P.spaceQuery, outsider), {
+					token: await appToken(DEMO.otherCorpApp),
+					body: { openConversationId: DEMO.otherCorpGroup.openConversationId },
+				})
+			).status,
+		).toBe(200);
 		for (let i = 0; i < 5; i++) await appToken();
 
-		const spaceEntries = sandbox.requests.filter((r) => r.path === P.spaceQuery && r.appKey === DEMO.app.appKey);
-		expect(spaceEntries.map((r) => [r.status, r.counted]).sort()).toEqual([[200, true], [200, true], [200, true], [403, false]]);
-		expect(sandbox.requests.filter((r) => r.path === P.appToken).every((r) => r.counted === false)).toBe(true);
+		const spaceEntries = sandbox.requests.filter(
+			(r) => r.path === P.spaceQuery && r.appKey === DEMO.app.appKey,
+		);
+		expect(spaceEntries.map((r) => [r.status, r.counted]).sort()).toEqual([
+			[200, true],
+			[200, true],
+			[200, true],
+			[403, false],
+		]);
+		expect(
+			sandbox.requests.filter((r) => r.path === P.appToken).every((r) => r.counted === false),
+		).toBe(true);
 
 		await sleep(600); // still inside the window of the burst
 		expect((await spaceCall(token)).status).toBe(403);
@@ -604,7 +951,9 @@ describe('rate limiting', () => {
 	test('the file host is never limited', async () => {
 		sandbox.setRateLimit({ enabled: true, perSecond: 1 });
 		const url = await downloadUrl(await appToken());
-		const statuses = await Promise.all([1, 2, 3].map(async () => (await call(url, { method: 'GET' })).status));
+		const statuses = await Promise.all(
+			[1, 2, 3].map(async () => (await call(url, { method: 'GET' })).status),
+		);
 		expect(statuses).toEqual([200, 200, 200]);
 	});
 });
@@ -612,14 +961,31 @@ describe('rate limiting', () => {
 describe('fault injection', () => {
 	test('{status, body} for the next N matching requests, still logged', async () => {
 		const token = await appToken();
-		sandbox.failNext({ path: P.spaceQuery }, { status: 503, body: { code: 'ServiceUnavailable', message: 'try later' } }, 2);
-		const call1 = await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } });
-		const call2 = await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } });
-		const call3 = await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } });
+		sandbox.failNext(
+			{ path: P.spaceQuery },
+			{ status: 503, body: { code: 'ServiceUnavailable', message: 'try later' } },
+			2,
+		);
+		const call1 = await api(withUnion(P.spaceQuery, alice), {
+			token,
+			body: { openConversationId: GROUP },
+		});
+		const call2 = await api(withUnion(P.spaceQuery, alice), {
+			token,
+			body: { openConversationId: GROUP },
+		});
+		const call3 = await api(withUnion(P.spaceQuery, alice), {
+			token,
+			body: { openConversationId: GROUP },
+		});
 		expect([call1.status, call2.status, call3.status]).toEqual([503, 503, 200]);
 		expect(call1.json).toEqual({ code: 'ServiceUnavailable', message: 'try later' });
 		const entries = sandbox.requests.filter((r) => r.path === P.spaceQuery);
-		expect(entries.map((r) => [r.status, r.code])).toEqual([[503, 'ServiceUnavailable'], [503, 'ServiceUnavailable'], [200, null]]);
+		expect(entries.map((r) => [r.status, r.code])).toEqual([
+			[503, 'ServiceUnavailable'],
+			[503, 'ServiceUnavailable'],
+			[200, null],
+		]);
 		expect(entries[0].body).toEqual({ openConversationId: GROUP });
 	});
 
@@ -627,17 +993,25 @@ describe('fault injection', () => {
 		const token = await appToken();
 		sandbox.failNext({ path: '/media/upload', host: 'api' }, { status: 500, body: {} });
 		expect((await upload({ token })).json.errcode).toBe(0);
-		sandbox.failNext({ path: '/media/upload', host: 'legacy' }, { status: 200, body: { errcode: -1, errmsg: '系统繁忙' } });
+		sandbox.failNext(
+			{ path: '/media/upload', host: 'legacy' },
+			{ status: 200, body: { errcode: -1, errmsg: '系统繁忙' } },
+		);
 		expectLegacyError(await upload({ token }), -1);
 		expect((await upload({ token })).json.errcode).toBe(0);
-		expect(sandbox.requests.filter((r) => r.path === '/media/upload').map((r) => r.errcode)).toEqual([0, -1, 0]);
+		expect(
+			sandbox.requests.filter((r) => r.path === '/media/upload').map((r) => r.errcode),
+		).toEqual([0, -1, 0]);
 	});
 
 	test('{delayMs} holds the answer, then handles normally', async () => {
 		const token = await appToken();
 		sandbox.failNext({ path: P.sendToUser }, { delayMs: 300 });
 		const started = Date.now();
-		const res = await api(withUnion(P.sendToUser, alice), { token, body: { spaceId: SPACE, dentryId: DEMO.dentries.reportPdf } });
+		const res = await api(withUnion(P.sendToUser, alice), {
+			token,
+			body: { spaceId: SPACE, dentryId: DEMO.dentries.reportPdf },
+		});
 		expect(Date.now() - started).toBeGreaterThanOrEqual(280);
 		expect(res.status).toBe(200);
 	});
@@ -645,20 +1019,41 @@ describe('fault injection', () => {
 	test('a client that times out during a delay: the server still does the work', async () => {
 		const token = await appToken();
 		sandbox.failNext({ path: P.sendToUser }, { delayMs: 300 });
-		const request = api(withUnion(P.sendToUser, alice), { token, body: { spaceId: SPACE, dentryId: DEMO.dentries.reportPdf }, signal: AbortSignal.timeout(80) });
+		const request = api(withUnion(P.sendToUser, alice), {
+			token,
+			body: { spaceId: SPACE, dentryId: DEMO.dentries.reportPdf },
+			signal: AbortSignal.timeout(80),
+		});
 		await expect(request).rejects.toThrow();
 		for (let i = 0; i < 50 && sandbox.sent.length === 0; i++) await sleep(20);
 		expect(sandbox.sent).toHaveLength(1);
-		for (let i = 0; i < 50 && !sandbox.requests.some((r) => r.path === P.sendToUser); i++) await sleep(20);
+		for (let i = 0; i < 50 && !sandbox.requests.some((r) => r.path === P.sendToUser); i++)
+			await sleep(20);
 		expect(sandbox.requests.find((r) => r.path === P.sendToUser)).toMatchObject({ status: 200 });
 	});
 
 	test('{destroy: true} drops the connection; the request is logged without a status', async () => {
 		const token = await appToken();
 		sandbox.failNext({ path: P.robotDownload }, { destroy: true });
-		await expect(api(P.robotDownload, { token, body: { downloadCode: DEMO.downloadCodes.reportPdf, robotCode: DEMO.app.robotCode } })).rejects.toThrow();
-		expect(sandbox.requests.at(-1)).toMatchObject({ path: P.robotDownload, status: null, tokenValid: true });
-		expect((await api(P.robotDownload, { token, body: { downloadCode: DEMO.downloadCodes.reportPdf, robotCode: DEMO.app.robotCode } })).status).toBe(200);
+		await expect(
+			api(P.robotDownload, {
+				token,
+				body: { downloadCode: DEMO.downloadCodes.reportPdf, robotCode: DEMO.app.robotCode },
+			}),
+		).rejects.toThrow();
+		expect(sandbox.requests.at(-1)).toMatchObject({
+			path: P.robotDownload,
+			status: null,
+			tokenValid: true,
+		});
+		expect(
+			(
+				await api(P.robotDownload, {
+					token,
+					body: { downloadCode: DEMO.downloadCodes.reportPdf, robotCode: DEMO.app.robotCode },
+				})
+			).status,
+		).toBe(200);
 	});
 });
 
@@ -666,10 +1061,19 @@ describe('request log', () => {
 	test('one entry per request with the documented fields; no token or secret anywhere', async () => {
 		const token = await appToken();
 		const suite = await suiteToken();
-		await call(`${urls.legacyBaseUrl}/gettoken?appkey=${DEMO.app.appKey}&appsecret=${DEMO.app.appSecret}`, { method: 'GET' });
-		await api(withUnion(P.spaceQuery, alice), { token: suite, body: { openConversationId: GROUP } });
+		await call(
+			`${urls.legacyBaseUrl}/gettoken?appkey=${DEMO.app.appKey}&appsecret=${DEMO.app.appSecret}`,
+			{ method: 'GET' },
+		);
+		await api(withUnion(P.spaceQuery, alice), {
+			token: suite,
+			body: { openConversationId: GROUP },
+		});
 		await upload({ token });
-		await api(withUnion(P.spaceQuery, alice), { token: 'a'.repeat(32), body: { openConversationId: GROUP } });
+		await api(withUnion(P.spaceQuery, alice), {
+			token: 'a'.repeat(32),
+			body: { openConversationId: GROUP },
+		});
 		expect(sandbox.requests).toHaveLength(6);
 		const [tokenCall, suiteCall, legacyCall, query, uploadCall, bad] = sandbox.requests;
 		expect(tokenCall).toEqual({
@@ -689,12 +1093,37 @@ describe('request log', () => {
 			counted: false,
 		});
 		expect(suiteCall.body).toMatchObject({ suiteSecret: '<redacted>', suiteTicket: '<redacted>' });
-		expect(legacyCall).toMatchObject({ host: 'legacy', query: { appkey: DEMO.app.appKey, appsecret: '<redacted>' }, errcode: 0 });
-		expect(query).toMatchObject({ tokenHeader: true, tokenValid: true, appKey: DEMO.suite.suiteKey, query: { unionId: alice }, counted: true, status: 200 });
+		expect(legacyCall).toMatchObject({
+			host: 'legacy',
+			query: { appkey: DEMO.app.appKey, appsecret: '<redacted>' },
+			errcode: 0,
+		});
+		expect(query).toMatchObject({
+			tokenHeader: true,
+			tokenValid: true,
+			appKey: DEMO.suite.suiteKey,
+			query: { unionId: alice },
+			counted: true,
+			status: 200,
+		});
 		expect(uploadCall).toMatchObject({ host: 'legacy', hadQueryToken: true, tokenValid: true });
-		expect(bad).toMatchObject({ tokenHeader: true, tokenValid: false, appKey: null, status: 400, code: 'InvalidAuthentication', counted: false });
+		expect(bad).toMatchObject({
+			tokenHeader: true,
+			tokenValid: false,
+			appKey: null,
+			status: 400,
+			code: 'InvalidAuthentication',
+			counted: false,
+		});
 		const text = JSON.stringify(sandbox.requests);
-		for (const secret of [token, suite, DEMO.app.appSecret, DEMO.suite.suiteSecret, DEMO.suite.suiteTicket]) expect(text).not.toContain(secret);
+		for (const secret of [
+			token,
+			suite,
+			DEMO.app.appSecret,
+			DEMO.suite.suiteSecret,
+			DEMO.suite.suiteTicket,
+		])
+			expect(text).not.toContain(secret);
 		expect(sandbox.requests.every((r, i, all) => i === 0 || r.time >= all[i - 1].time)).toBe(true);
 	});
 
@@ -716,7 +1145,8 @@ describe('request log', () => {
 });
 
 describe('control API over HTTP', () => {
-	const control = (path, body) => call(`${urls.apiBaseUrl}/_sandbox/${path}`, body === undefined ? { method: 'GET' } : { body });
+	const control = (path, body) =>
+		call(`${urls.apiBaseUrl}/_sandbox/${path}`, body === undefined ? { method: 'GET' } : { body });
 
 	test('requests, reset, invalidate-tokens, token-lifetime, rate-limit, media; control calls are not logged', async () => {
 		const token = await appToken();
@@ -726,10 +1156,17 @@ describe('control API over HTTP', () => {
 		expect(listed.json[0].path).toBe(P.appToken);
 
 		expect((await control('invalidate-tokens', {})).status).toBe(200);
-		expectApiError(await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }), 400, 'InvalidAuthentication');
+		expectApiError(
+			await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }),
+			400,
+			'InvalidAuthentication',
+		);
 
 		await control('token-lifetime', { seconds: 60 });
-		expect((await api(P.appToken, { body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret } })).json.expireIn).toBe(60);
+		expect(
+			(await api(P.appToken, { body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret } }))
+				.json.expireIn,
+		).toBe(60);
 
 		await control('rate-limit', { enabled: true, perSecond: 1 });
 		const fresh = await appToken();
@@ -738,7 +1175,12 @@ describe('control API over HTTP', () => {
 
 		const uploaded = [...sandbox.media.keys()][0];
 		const info = await control(`media/${encodeURIComponent(uploaded)}`);
-		expect(info.json).toMatchObject({ media_id: uploaded, type: 'image', size: DEMO.files.photoPng.size, sha256: DEMO.files.photoPng.sha256 });
+		expect(info.json).toMatchObject({
+			media_id: uploaded,
+			type: 'image',
+			size: DEMO.files.photoPng.size,
+			sha256: DEMO.files.photoPng.sha256,
+		});
 		expect(info.json.bytes).toBeUndefined();
 		expect((await control('media/unknown')).status).toBe(404);
 
@@ -746,19 +1188,44 @@ describe('control API over HTTP', () => {
 		await control('reset', {});
 		expect(sandbox.requests).toHaveLength(0);
 		expect(sandbox.media.size).toBe(0);
-		expect((await api(P.appToken, { body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret } })).json.expireIn).toBe(7200);
+		expect(
+			(await api(P.appToken, { body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret } }))
+				.json.expireIn,
+		).toBe(7200);
 	});
 
 	test('fail-next, scopes, download codes and state over HTTP', async () => {
 		const token = await appToken();
-		await control('fail-next', { match: { path: P.spaceQuery }, response: { status: 429, body: { code: 'system.busy', message: 'busy' } } });
-		expect((await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } })).status).toBe(429);
-		await control('scopes', { appKey: DEMO.app.appKey, scope: 'ConvFile.Space.Read', granted: false });
-		expect((await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } })).status).toBe(403);
-		const issued = await control('download-codes', { fileName: 'x.txt', base64: Buffer.from('over http').toString('base64') });
-		expect((await call(await downloadUrl(token, issued.json.downloadCode), { method: 'GET' })).text).toBe('over http');
+		await control('fail-next', {
+			match: { path: P.spaceQuery },
+			response: { status: 429, body: { code: 'system.busy', message: 'busy' } },
+		});
+		expect(
+			(await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }))
+				.status,
+		).toBe(429);
+		await control('scopes', {
+			appKey: DEMO.app.appKey,
+			scope: 'ConvFile.Space.Read',
+			granted: false,
+		});
+		expect(
+			(await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }))
+				.status,
+		).toBe(403);
+		const issued = await control('download-codes', {
+			fileName: 'x.txt',
+			base64: Buffer.from('over http').toString('base64'),
+		});
+		expect(
+			(await call(await downloadUrl(token, issued.json.downloadCode), { method: 'GET' })).text,
+		).toBe('over http');
 		const state = await control('state');
-		expect(state.json).toMatchObject({ tokenFetches: 1, rateLimit: { enabled: false, perSecond: 20 }, apiBaseUrl: urls.apiBaseUrl });
+		expect(state.json).toMatchObject({
+			tokenFetches: 1,
+			rateLimit: { enabled: false, perSecond: 20 },
+			apiBaseUrl: urls.apiBaseUrl,
+		});
 		expect((await control('nope', {})).status).toBe(404);
 	});
 });
@@ -770,14 +1237,31 @@ describe('reset()', () => {
 		sandbox.failNext({ path: P.spaceQuery }, { status: 500, body: {} });
 		sandbox.revokeScope(DEMO.app.appKey, 'ConvFile.Space.Read');
 		sandbox.setTokenLifetime(5);
-		await api(withUnion(P.sendToUser, alice), { token, body: { spaceId: SPACE, dentryId: DEMO.dentries.reportPdf } });
+		await api(withUnion(P.sendToUser, alice), {
+			token,
+			body: { spaceId: SPACE, dentryId: DEMO.dentries.reportPdf },
+		});
 		sandbox.reset();
 		expect(sandbox.sent).toHaveLength(0);
-		expectApiError(await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }), 400, 'InvalidAuthentication');
-		const fresh = await api(P.appToken, { body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret } });
+		expectApiError(
+			await api(withUnion(P.spaceQuery, alice), { token, body: { openConversationId: GROUP } }),
+			400,
+			'InvalidAuthentication',
+		);
+		const fresh = await api(P.appToken, {
+			body: { appKey: DEMO.app.appKey, appSecret: DEMO.app.appSecret },
+		});
 		expect(fresh.json.expireIn).toBe(7200);
 		const results = [];
-		for (let i = 0; i < 3; i++) results.push((await api(withUnion(P.spaceQuery, alice), { token: fresh.json.accessToken, body: { openConversationId: GROUP } })).status);
+		for (let i = 0; i < 3; i++)
+			results.push(
+				(
+					await api(withUnion(P.spaceQuery, alice), {
+						token: fresh.json.accessToken,
+						body: { openConversationId: GROUP },
+					})
+				).status,
+			);
 		expect(results).toEqual([200, 200, 200]);
 	});
 });

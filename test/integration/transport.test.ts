@@ -19,7 +19,12 @@ const { sandboxCredential } = require('../e2e/workflows');
 
 const SPACE_QUERY: string = PATHS.spaceQuery;
 const SEND_TO_USER: string = PATHS.sendToUser;
-const spaceGet = { resource: 'groupSpace', operation: 'get', openConversationId: DEMO.group.openConversationId, operatorUnionId: DEMO.users.alice };
+const spaceGet = {
+	resource: 'groupSpace',
+	operation: 'get',
+	openConversationId: DEMO.group.openConversationId,
+	operatorUnionId: DEMO.users.alice,
+};
 
 interface LogEntry {
 	time: number;
@@ -48,11 +53,16 @@ let credential: StoredCredential;
 beforeEach(async () => {
 	sandbox = createSandbox();
 	const urls = await sandbox.start();
-	credential = new StoredCredential({ ...sandboxCredential(urls).data, accessToken: '', expiresAt: 0 });
+	credential = new StoredCredential({
+		...sandboxCredential(urls).data,
+		accessToken: '',
+		expiresAt: 0,
+	});
 });
 afterEach(async () => await sandbox.stop());
 
-const items = (count: number): INodeExecutionData[] => Array.from({ length: count }, (_, i) => ({ json: { i } }));
+const items = (count: number): INodeExecutionData[] =>
+	Array.from({ length: count }, (_, i) => ({ json: { i } }));
 const calls = (path: string) => sandbox.requests.filter((entry) => entry.path === path);
 const wait = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -78,15 +88,33 @@ describe('token', () => {
 	it('rejected by the legacy API (HTTP 200, errcode 40014) is replaced and the multipart upload rebuilt and sent again', async () => {
 		const pdf = DEMO.files.reportPdf;
 		const upload = {
-			parameters: { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: 'auto' },
-			items: [{ json: {}, binary: { data: { data: pdf.bytes.toString('base64'), mimeType: 'application/pdf', fileName: 'Q3 report.pdf' } } }],
+			parameters: {
+				resource: 'media',
+				operation: 'upload',
+				binaryPropertyName: 'data',
+				mediaType: 'auto',
+			},
+			items: [
+				{
+					json: {},
+					binary: {
+						data: {
+							data: pdf.bytes.toString('base64'),
+							mimeType: 'application/pdf',
+							fileName: 'Q3 report.pdf',
+						},
+					},
+				},
+			],
 		};
 		await runDingTalkNode({ credential, ...upload });
 		sandbox.invalidateTokens();
 		const [second] = await runDingTalkNode({ credential, ...upload });
 		expect(calls(PATHS.mediaUpload).map((entry) => entry.errcode)).toEqual([0, 40014, 0]);
 		expect(sandbox.tokenFetches()).toBe(2);
-		expect(sandbox.media.get(String(second.json.mediaId))?.sha256).toBe(createHash('sha256').update(pdf.bytes).digest('hex'));
+		expect(sandbox.media.get(String(second.json.mediaId))?.sha256).toBe(
+			createHash('sha256').update(pdf.bytes).digest('hex'),
+		);
 	});
 });
 
@@ -95,18 +123,41 @@ describe('errors', () => {
 		sandbox.revokeScope(DEMO.app.appKey, 'qyapi_base');
 		const [item] = await runDingTalkNode({
 			credential,
-			parameters: { resource: 'media', operation: 'upload', binaryPropertyName: 'data', mediaType: 'auto' },
-			items: [{ json: {}, binary: { data: { data: DEMO.files.photoPng.bytes.toString('base64'), mimeType: 'image/png', fileName: 'a.png' } } }],
+			parameters: {
+				resource: 'media',
+				operation: 'upload',
+				binaryPropertyName: 'data',
+				mediaType: 'auto',
+			},
+			items: [
+				{
+					json: {},
+					binary: {
+						data: {
+							data: DEMO.files.photoPng.bytes.toString('base64'),
+							mimeType: 'image/png',
+							fileName: 'a.png',
+						},
+					},
+				},
+			],
 			continueOnFail: true,
 		});
-		expect(item.json).toMatchObject({ code: '60011', error: 'DingTalk: the DingTalk app lacks the API permission this operation needs [60011]' });
+		expect(item.json).toMatchObject({
+			code: '60011',
+			error: 'DingTalk: the DingTalk app lacks the API permission this operation needs [60011]',
+		});
 		expect(item.json.description).toContain('apply for qyapi_base');
 	});
 });
 
 describe('rate limit', () => {
 	it('keeps every rolling second under the configured calls per second', async () => {
-		await runDingTalkNode({ credential, parameters: { ...spaceGet, requestOptions: { callsPerSecond: 15 } }, items: items(40) });
+		await runDingTalkNode({
+			credential,
+			parameters: { ...spaceGet, requestOptions: { callsPerSecond: 15 } },
+			items: items(40),
+		});
 		expect(calls(SPACE_QUERY)).toHaveLength(40);
 		expect(peakPerSecond(calls(SPACE_QUERY))).toBeLessThanOrEqual(15);
 	});
@@ -133,10 +184,18 @@ describe('failures', () => {
 		sandbox.failNext({ path: SEND_TO_USER }, { destroy: true });
 		const [item] = await runDingTalkNode({
 			credential,
-			parameters: { resource: 'file', operation: 'sendToUser', receiverUnionId: DEMO.users.alice, spaceId: DEMO.group.space.spaceId, fileId: 'dentry-report-pdf' },
+			parameters: {
+				resource: 'file',
+				operation: 'sendToUser',
+				receiverUnionId: DEMO.users.alice,
+				spaceId: DEMO.group.space.spaceId,
+				fileId: 'dentry-report-pdf',
+			},
 			continueOnFail: true,
 		});
-		expect(item.json.error).toBe('Could not reach DingTalk: the connection was cut before an answer came');
+		expect(item.json.error).toBe(
+			'Could not reach DingTalk: the connection was cut before an answer came',
+		);
 		expect(item.json.description).toContain('DingTalk may already have delivered it');
 		expect(calls(SEND_TO_USER)).toHaveLength(1);
 	});
@@ -164,7 +223,10 @@ describe('failures', () => {
 
 	it('a look-up that gets no answer in time is sent again', async () => {
 		sandbox.failNext({ path: SPACE_QUERY }, { delayMs: 1500 });
-		const [item] = await runDingTalkNode({ credential, parameters: { ...spaceGet, requestOptions: { timeout: 0.5 } } });
+		const [item] = await runDingTalkNode({
+			credential,
+			parameters: { ...spaceGet, requestOptions: { timeout: 0.5 } },
+		});
 		expect(item.json).toEqual(DEMO.group.space);
 		await wait(1500);
 		expect(calls(SPACE_QUERY)).toHaveLength(2);
@@ -184,9 +246,20 @@ describe('failures', () => {
 		credential = new StoredCredential({ ...credential.data, accessToken: '', expiresAt: 0 });
 		sandbox.failNext(
 			{ path: SPACE_QUERY },
-			{ status: 400, body: { code: 'paramError', message: `bad request /x?access_token=${token}&y=1 (${token})`, requestid: 'r-1' } },
+			{
+				status: 400,
+				body: {
+					code: 'paramError',
+					message: `bad request /x?access_token=${token}&y=1 (${token})`,
+					requestid: 'r-1',
+				},
+			},
 		);
-		const [item] = await runDingTalkNode({ credential, parameters: spaceGet, continueOnFail: true });
+		const [item] = await runDingTalkNode({
+			credential,
+			parameters: spaceGet,
+			continueOnFail: true,
+		});
 		expect(JSON.stringify(item)).not.toContain(token);
 		expect(item.json.description).toContain('access_token=[redacted]');
 	});

@@ -14,7 +14,8 @@ function parseArgs(argv) {
 		else if (flag === '--help' || flag === '-h') args.help = true;
 		else throw new Error(`unknown argument ${argv[i]}`);
 	}
-	if (!Number.isInteger(args.port) || args.port < 1 || args.port > 65533) throw new Error('--port must be an integer between 1 and 65533');
+	if (!Number.isInteger(args.port) || args.port < 1 || args.port > 65533)
+		throw new Error('--port must be an integer between 1 and 65533');
 	return args;
 }
 
@@ -41,7 +42,10 @@ function describe(urls) {
 		'',
 		'Demo data:',
 		row('users (unionId)', `alice ${DEMO.users.alice}, bob ${DEMO.users.bob} (group members)`),
-		row('', `carol ${DEMO.users.carol} (not a member), outsider ${DEMO.users.outsider} (other corp)`),
+		row(
+			'',
+			`carol ${DEMO.users.carol} (not a member), outsider ${DEMO.users.outsider} (other corp)`,
+		),
 		row('group', `${DEMO.group.openConversationId}  space ${DEMO.group.space.spaceId}`),
 		row('other corp group', DEMO.otherCorpGroup.openConversationId),
 		row('dentries', Object.values(DEMO.dentries).slice(0, 4).join(', ')),
@@ -59,11 +63,17 @@ async function main() {
 		return;
 	}
 	if (args.help) {
-		console.log('usage: node test/sandbox/cli.js [--port N] [--host H]   (env SANDBOX_PORT also sets the port)');
+		console.log(
+			'usage: node test/sandbox/cli.js [--port N] [--host H]   (env SANDBOX_PORT also sets the port)',
+		);
 		return;
 	}
 	const sandbox = createSandbox({ host: args.host });
-	const urls = await sandbox.start({ apiPort: args.port, legacyPort: args.port + 1, filePort: args.port + 2 });
+	const urls = await sandbox.start({
+		apiPort: args.port,
+		legacyPort: args.port + 1,
+		filePort: args.port + 2,
+	});
 	console.log(describe(urls));
 	let stopping = false;
 	const shutdown = async () => {

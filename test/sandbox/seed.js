@@ -4,7 +4,12 @@
 const crypto = require('node:crypto');
 const zlib = require('node:zlib');
 
-const ALL_SCOPES = ['ConvFile.Space.Read', 'ConvFile.File.Send', 'qyapi_base', 'qyapi_robot_sendmsg'];
+const ALL_SCOPES = [
+	'ConvFile.Space.Read',
+	'ConvFile.File.Send',
+	'qyapi_base',
+	'qyapi_robot_sendmsg',
+];
 
 // ---- deterministic file contents ----
 
@@ -70,7 +75,15 @@ function storedZlib(raw) {
 		a = (a + byte) % 65521;
 		b = (b + a) % 65521;
 	}
-	const header = Buffer.from([0x78, 0x01, 0x01, raw.length & 0xff, raw.length >> 8, ~raw.length & 0xff, (~raw.length >> 8) & 0xff]);
+	const header = Buffer.from([
+		0x78,
+		0x01,
+		0x01,
+		raw.length & 0xff,
+		raw.length >> 8,
+		~raw.length & 0xff,
+		(~raw.length >> 8) & 0xff,
+	]);
 	const adler = Buffer.alloc(4);
 	adler.writeUInt32BE(((b << 16) | a) >>> 0);
 	return Buffer.concat([header, raw, adler]);
@@ -136,8 +149,18 @@ function deepFreeze(value) {
 const DEMO = deepFreeze({
 	corpId: CORP_ID,
 	otherCorpId: OTHER_CORP_ID,
-	app: { appKey: 'dingsandboxappkey', appSecret: 'sandbox-app-secret-0123456789', robotCode: 'dingsandboxappkey', corpId: CORP_ID },
-	otherCorpApp: { appKey: 'dingothercorpkey', appSecret: 'other-corp-secret-0123456789', robotCode: 'dingothercorpkey', corpId: OTHER_CORP_ID },
+	app: {
+		appKey: 'dingsandboxappkey',
+		appSecret: 'sandbox-app-secret-0123456789',
+		robotCode: 'dingsandboxappkey',
+		corpId: CORP_ID,
+	},
+	otherCorpApp: {
+		appKey: 'dingothercorpkey',
+		appSecret: 'other-corp-secret-0123456789',
+		robotCode: 'dingothercorpkey',
+		corpId: OTHER_CORP_ID,
+	},
 	suite: {
 		suiteKey: 'suitesandboxkey',
 		suiteSecret: 'sandbox-suite-secret-0123456789',
@@ -145,16 +168,31 @@ const DEMO = deepFreeze({
 		suiteTicket: 'sandbox-suite-ticket',
 	},
 	scopes: ALL_SCOPES,
-	users: { alice: 'unionAlice000001', bob: 'unionBob00000002', carol: 'unionCarol000003', outsider: 'unionOutsider004' },
+	users: {
+		alice: 'unionAlice000001',
+		bob: 'unionBob00000002',
+		carol: 'unionCarol000003',
+		outsider: 'unionOutsider004',
+	},
 	group: {
 		openConversationId: 'cidSandboxTeamGroup0001==',
 		members: ['unionAlice000001', 'unionBob00000002'],
-		space: { spaceId: '8000001', corpId: CORP_ID, createTime: '2026-01-05T09:00Z', modifiedTime: '2026-11-20T16:30Z' },
+		space: {
+			spaceId: '8000001',
+			corpId: CORP_ID,
+			createTime: '2026-01-05T09:00Z',
+			modifiedTime: '2026-11-20T16:30Z',
+		},
 	},
 	otherCorpGroup: {
 		openConversationId: 'cidOtherCorpGroup0002==',
 		members: ['unionOutsider004'],
-		space: { spaceId: '8000002', corpId: OTHER_CORP_ID, createTime: '2026-02-01T08:00Z', modifiedTime: '2026-02-01T08:00Z' },
+		space: {
+			spaceId: '8000002',
+			corpId: OTHER_CORP_ID,
+			createTime: '2026-02-01T08:00Z',
+			modifiedTime: '2026-02-01T08:00Z',
+		},
 	},
 	dentries: {
 		reportPdf: 'dentry-report-pdf',
@@ -201,17 +239,37 @@ function dentry(id, name, key, extra = {}) {
 
 function seedState() {
 	const apps = new Map([
-		[DEMO.app.appKey, { appKey: DEMO.app.appKey, secret: DEMO.app.appSecret, corpId: CORP_ID, kind: 'internal' }],
-		[DEMO.otherCorpApp.appKey, { appKey: DEMO.otherCorpApp.appKey, secret: DEMO.otherCorpApp.appSecret, corpId: OTHER_CORP_ID, kind: 'internal' }],
+		[
+			DEMO.app.appKey,
+			{ appKey: DEMO.app.appKey, secret: DEMO.app.appSecret, corpId: CORP_ID, kind: 'internal' },
+		],
+		[
+			DEMO.otherCorpApp.appKey,
+			{
+				appKey: DEMO.otherCorpApp.appKey,
+				secret: DEMO.otherCorpApp.appSecret,
+				corpId: OTHER_CORP_ID,
+				kind: 'internal',
+			},
+		],
 	]);
-	const suites = new Map([[DEMO.suite.suiteKey, {
-		suiteKey: DEMO.suite.suiteKey,
-		secret: DEMO.suite.suiteSecret,
-		ticket: DEMO.suite.suiteTicket,
-		authorizedCorps: [CORP_ID],
-	}]]);
-	const scopes = new Map([DEMO.app.appKey, DEMO.otherCorpApp.appKey, DEMO.suite.suiteKey]
-		.map((key) => [key, new Set(ALL_SCOPES)]));
+	const suites = new Map([
+		[
+			DEMO.suite.suiteKey,
+			{
+				suiteKey: DEMO.suite.suiteKey,
+				secret: DEMO.suite.suiteSecret,
+				ticket: DEMO.suite.suiteTicket,
+				authorizedCorps: [CORP_ID],
+			},
+		],
+	]);
+	const scopes = new Map(
+		[DEMO.app.appKey, DEMO.otherCorpApp.appKey, DEMO.suite.suiteKey].map((key) => [
+			key,
+			new Set(ALL_SCOPES),
+		]),
+	);
 	const users = new Map([
 		[DEMO.users.alice, { corpId: CORP_ID, name: 'Alice' }],
 		[DEMO.users.bob, { corpId: CORP_ID, name: 'Bob' }],
@@ -219,23 +277,62 @@ function seedState() {
 		[DEMO.users.outsider, { corpId: OTHER_CORP_ID, name: 'Oscar' }],
 	]);
 	const spaces = new Map([
-		[DEMO.group.space.spaceId, {
-			...DEMO.group.space,
-			dentries: new Map([
-				[DEMO.dentries.reportPdf, dentry(DEMO.dentries.reportPdf, 'Q3 report.pdf', 'reportPdf')],
-				[DEMO.dentries.photoPng, dentry(DEMO.dentries.photoPng, 'team photo.png', 'photoPng', { creatorId: DEMO.users.bob, modifierId: DEMO.users.bob })],
-				[DEMO.dentries.folder, dentry(DEMO.dentries.folder, 'Docs', null, { type: 'FOLDER', extension: '' })],
-				[DEMO.dentries.deleted, dentry(DEMO.dentries.deleted, 'old notes.docx', null, { status: 'DELETED', size: 2048 })],
-			]),
-		}],
-		[DEMO.otherCorpGroup.space.spaceId, {
-			...DEMO.otherCorpGroup.space,
-			dentries: new Map([[DEMO.dentries.otherCorpDoc, dentry(DEMO.dentries.otherCorpDoc, 'plan.pdf', 'otherCorpDoc', { creatorId: DEMO.users.outsider, modifierId: DEMO.users.outsider })]]),
-		}],
+		[
+			DEMO.group.space.spaceId,
+			{
+				...DEMO.group.space,
+				dentries: new Map([
+					[DEMO.dentries.reportPdf, dentry(DEMO.dentries.reportPdf, 'Q3 report.pdf', 'reportPdf')],
+					[
+						DEMO.dentries.photoPng,
+						dentry(DEMO.dentries.photoPng, 'team photo.png', 'photoPng', {
+							creatorId: DEMO.users.bob,
+							modifierId: DEMO.users.bob,
+						}),
+					],
+					[
+						DEMO.dentries.folder,
+						dentry(DEMO.dentries.folder, 'Docs', null, { type: 'FOLDER', extension: '' }),
+					],
+					[
+						DEMO.dentries.deleted,
+						dentry(DEMO.dentries.deleted, 'old notes.docx', null, {
+							status: 'DELETED',
+							size: 2048,
+						}),
+					],
+				]),
+			},
+		],
+		[
+			DEMO.otherCorpGroup.space.spaceId,
+			{
+				...DEMO.otherCorpGroup.space,
+				dentries: new Map([
+					[
+						DEMO.dentries.otherCorpDoc,
+						dentry(DEMO.dentries.otherCorpDoc, 'plan.pdf', 'otherCorpDoc', {
+							creatorId: DEMO.users.outsider,
+							modifierId: DEMO.users.outsider,
+						}),
+					],
+				]),
+			},
+		],
 	]);
 	const conversations = new Map([
-		[DEMO.group.openConversationId, { corpId: CORP_ID, members: new Set(DEMO.group.members), spaceId: DEMO.group.space.spaceId }],
-		[DEMO.otherCorpGroup.openConversationId, { corpId: OTHER_CORP_ID, members: new Set(DEMO.otherCorpGroup.members), spaceId: DEMO.otherCorpGroup.space.spaceId }],
+		[
+			DEMO.group.openConversationId,
+			{ corpId: CORP_ID, members: new Set(DEMO.group.members), spaceId: DEMO.group.space.spaceId },
+		],
+		[
+			DEMO.otherCorpGroup.openConversationId,
+			{
+				corpId: OTHER_CORP_ID,
+				members: new Set(DEMO.otherCorpGroup.members),
+				spaceId: DEMO.otherCorpGroup.space.spaceId,
+			},
+		],
 	]);
 	// robot -> organisation it lives in (internal app robots use the AppKey as robotCode)
 	const robots = new Map([
@@ -243,12 +340,22 @@ function seedState() {
 		[DEMO.otherRobotCode, CORP_ID],
 		[DEMO.otherCorpApp.robotCode, OTHER_CORP_ID],
 	]);
-	const code = (robotCode, fileName, key, extra = {}) => ({ robotCode, corpId: robots.get(robotCode), fileName, bytes: key ? CONTENT[key] : Buffer.alloc(0), expired: false, ...extra });
+	const code = (robotCode, fileName, key, extra = {}) => ({
+		robotCode,
+		corpId: robots.get(robotCode),
+		fileName,
+		bytes: key ? CONTENT[key] : Buffer.alloc(0),
+		expired: false,
+		...extra,
+	});
 	const downloadCodes = new Map([
 		[DEMO.downloadCodes.reportPdf, code(DEMO.app.robotCode, 'Q3 report.pdf', 'reportPdf')],
 		[DEMO.downloadCodes.photoPng, code(DEMO.app.robotCode, 'team photo.png', 'photoPng')],
 		[DEMO.downloadCodes.voiceAmr, code(DEMO.app.robotCode, 'voice.amr', 'voiceAmr')],
-		[DEMO.downloadCodes.expired, code(DEMO.app.robotCode, 'old.pdf', 'reportPdf', { expired: true })],
+		[
+			DEMO.downloadCodes.expired,
+			code(DEMO.app.robotCode, 'old.pdf', 'reportPdf', { expired: true }),
+		],
 		[DEMO.downloadCodes.otherRobot, code(DEMO.otherRobotCode, 'other robot.pdf', 'reportPdf')],
 		[DEMO.downloadCodes.otherCorp, code(DEMO.otherCorpApp.robotCode, 'plan.pdf', 'otherCorpDoc')],
 	]);

@@ -30,40 +30,96 @@ const PATHS = {
 // New API errors: [HTTP status, code, default message]. Answers are {code, message, requestid}.
 const API_ERRORS = {
 	notFound: [404, 'NotFound', 'Specified api is not found, please check your url and method.'],
-	badJson: [400, 'InvalidParameter', 'The request body must be a JSON object (Content-Type: application/json).'],
+	badJson: [
+		400,
+		'InvalidParameter',
+		'The request body must be a JSON object (Content-Type: application/json).',
+	],
 	missingParameter: [400, 'MissingParameter', 'A required parameter is missing.'],
 	badClient: [400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret'],
 	badSuiteTicket: [400, 'invalidSuiteTicket', '无效的suiteTicket'],
-	corpNotAuthorized: [400, 'invalidAuthCorpId', '该企业未授权此应用 (authCorpId has not authorised this suite)'],
-	missingToken: [400, 'AuthenticationFailed.MissingParameter', 'The x-acs-dingtalk-access-token header is required.'],
+	corpNotAuthorized: [
+		400,
+		'invalidAuthCorpId',
+		'该企业未授权此应用 (authCorpId has not authorised this suite)',
+	],
+	missingToken: [
+		400,
+		'AuthenticationFailed.MissingParameter',
+		'The x-acs-dingtalk-access-token header is required.',
+	],
 	invalidToken: [400, 'InvalidAuthentication', '不合法的access_token'],
-	noScope: [403, 'Forbidden.AccessDenied.AccessTokenPermissionDenied', 'The access token does not have the permission required by this API.'],
-	internalOnly: [403, 'Forbidden.AccessDenied.AccessTokenPermissionDenied', 'This API can only be called by an internal app.'],
-	qps: [403, 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', 'The number of calls per second from this app to this API exceeds the limit.'],
+	noScope: [
+		403,
+		'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+		'The access token does not have the permission required by this API.',
+	],
+	internalOnly: [
+		403,
+		'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+		'This API can only be called by an internal app.',
+	],
+	qps: [
+		403,
+		'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+		'The number of calls per second from this app to this API exceeds the limit.',
+	],
 	param: [400, 'paramError', 'Parameter error.'],
-	paramConversation: [400, 'paramError.conversationId', 'Parameter error: openConversationId is invalid.'],
+	paramConversation: [
+		400,
+		'paramError.conversationId',
+		'Parameter error: openConversationId is invalid.',
+	],
 	paramSpace: [400, 'paramError.spaceId', 'Parameter error: spaceId is invalid.'],
 	paramDentry: [400, 'paramError.dentryId', 'Parameter error: dentryId is invalid.'],
 	conversationNotExist: [404, 'conversationNotExist', 'The target conversation does not exist.'],
 	acrossOrg: [403, 'acrossOrgAccessForbidden', 'Cross-organization access is forbidden.'],
-	notMember: [403, 'permissionDenied', 'The user has no permission on the storage space of this conversation.'],
-	receiverDenied: [400, 'permissionDenied', 'No permission: the receiver is not a member of this organization.'],
+	notMember: [
+		403,
+		'permissionDenied',
+		'The user has no permission on the storage space of this conversation.',
+	],
+	receiverDenied: [
+		400,
+		'permissionDenied',
+		'No permission: the receiver is not a member of this organization.',
+	],
 	spaceNotExist: [404, 'spaceNotExist', 'The space does not exist.'],
 	dentryNotExist: [404, 'dentryNotExist', 'The file does not exist.'],
 	folderNotSupport: [400, 'folderNotSupport', 'Folders cannot be sent.'],
 	robotCodeEmpty: [400, 'invalidParameter.robotCode.empty', 'The bot robotCode is empty.'],
 	downloadCodeEmpty: [400, 'invalidParameter.robotCode.empty', 'The bot downloadCode is empty.'],
-	robotMismatch: [400, 'invalidParameter.robotCode.auth', 'This downloadCode does not match the bot robotCode. Use the robotCode of the bot that received this message and the corresponding downloadCode.'],
-	robotOtherOrg: [400, 'invalidParameter.robotCode.auth', 'The organization that calls this API is different from the organization to which the bot corresponding to this downloadCode belongs.'],
-	badDownloadCode: [400, 'invalidParameter.robotCode.downloadCode', 'The download code is incorrect or has expired.'],
+	robotMismatch: [
+		400,
+		'invalidParameter.robotCode.auth',
+		'This downloadCode does not match the bot robotCode. Use the robotCode of the bot that received this message and the corresponding downloadCode.',
+	],
+	robotOtherOrg: [
+		400,
+		'invalidParameter.robotCode.auth',
+		'The organization that calls this API is different from the organization to which the bot corresponding to this downloadCode belongs.',
+	],
+	badDownloadCode: [
+		400,
+		'invalidParameter.robotCode.downloadCode',
+		'The download code is incorrect or has expired.',
+	],
 	internal: [500, 'systemError', 'System error.'],
 };
 
 // Legacy answers: always HTTP 200 with {errcode, errmsg}.
 const LEGACY_ERRORS = {
-	missingToken: { errcode: 88, sub_code: '40000', sub_msg: '缺少参数 access_token', errmsg: 'ding talk error[subcode=40000,submsg=缺少参数 access_token]' },
+	missingToken: {
+		errcode: 88,
+		sub_code: '40000',
+		sub_msg: '缺少参数 access_token',
+		errmsg: 'ding talk error[subcode=40000,submsg=缺少参数 access_token]',
+	},
 	invalidToken: { errcode: 40014, errmsg: '不合法的access_token' },
-	rateLimited: { errcode: 90018, errmsg: '当前应用调用该接口的频率超过限制 (per app per API QPS limit)' },
+	rateLimited: {
+		errcode: 90018,
+		errmsg: '当前应用调用该接口的频率超过限制 (per app per API QPS limit)',
+	},
 	noScope: { errcode: 60011, errmsg: '没有调用该接口的权限' },
 	badAppKey: { errcode: 40096, errmsg: '不合法的appKey或appSecret' },
 	needGet: { errcode: 43001, errmsg: '需要GET请求' },
@@ -83,7 +139,10 @@ const MEDIA_RULES = {
 	image: { maxBytes: 20 * MiB, extensions: ['jpg', 'gif', 'png', 'bmp'] },
 	voice: { maxBytes: 2 * MiB, extensions: ['amr', 'mp3', 'wav'] },
 	video: { maxBytes: 20 * MiB, extensions: ['mp4'] },
-	file: { maxBytes: 20 * MiB, extensions: ['doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'zip', 'pdf', 'rar'] },
+	file: {
+		maxBytes: 20 * MiB,
+		extensions: ['doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'zip', 'pdf', 'rar'],
+	},
 };
 const EXTENSION_ALIASES = { jpeg: 'jpg' };
 const MAX_UPLOAD_BYTES = 25 * MiB; // beyond this the file part is cut off (and refused)
@@ -112,7 +171,8 @@ function alnum(length) {
 function redact(object) {
 	if (!object || typeof object !== 'object' || Array.isArray(object)) return object;
 	const out = {};
-	for (const [key, value] of Object.entries(object)) out[key] = SECRET_KEYS.test(key) ? '<redacted>' : value;
+	for (const [key, value] of Object.entries(object))
+		out[key] = SECRET_KEYS.test(key) ? '<redacted>' : value;
 	return out;
 }
 
@@ -142,10 +202,12 @@ async function readJsonBody(input, headers) {
 	const { buffer, tooLarge } = await readBody(input, MAX_JSON_BYTES);
 	if (tooLarge) return { error: 'The request body is too large.' };
 	if (buffer.length === 0) return { value: {} };
-	if (!/application\/json/i.test(headers['content-type'] || '')) return { error: API_ERRORS.badJson[2] };
+	if (!/application\/json/i.test(headers['content-type'] || ''))
+		return { error: API_ERRORS.badJson[2] };
 	try {
 		const value = JSON.parse(buffer.toString('utf8'));
-		if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: API_ERRORS.badJson[2] };
+		if (!value || typeof value !== 'object' || Array.isArray(value))
+			return { error: API_ERRORS.badJson[2] };
 		return { value };
 	} catch {
 		return { error: 'The request body is not valid JSON.' };
@@ -168,7 +230,13 @@ function parseMultipart(input, headers) {
 			fields[name] = value;
 		});
 		parser.on('file', (fieldName, stream, info) => {
-			const file = { fieldName, filename: info.filename ?? null, contentType: info.mimeType ?? null, size: 0, truncated: false };
+			const file = {
+				fieldName,
+				filename: info.filename ?? null,
+				contentType: info.mimeType ?? null,
+				size: 0,
+				truncated: false,
+			};
 			const hash = crypto.createHash('sha256');
 			const chunks = [];
 			files.push(file);
@@ -195,7 +263,13 @@ function parseMultipart(input, headers) {
 function describeUpload({ fields, files }) {
 	const part = files.find((f) => f.fieldName === 'media') ?? files[0];
 	const file = part
-		? { fieldName: part.fieldName, filename: part.filename, contentType: part.contentType, size: part.size, sha256: part.sha256 ?? null }
+		? {
+				fieldName: part.fieldName,
+				filename: part.filename,
+				contentType: part.contentType,
+				size: part.size,
+				sha256: part.sha256 ?? null,
+			}
 		: null;
 	return { fields: redact(fields), file };
 }
@@ -300,7 +374,12 @@ function createSandbox(options = {}) {
 		const headerToken = req.headers[TOKEN_HEADER];
 		const queryToken = query[LEGACY_TOKEN_QUERY];
 		// the token this host would read (the file host reads none, so log whichever came)
-		const relevant = hostName === 'api' ? headerToken : hostName === 'legacy' ? queryToken : headerToken || queryToken;
+		const relevant =
+			hostName === 'api'
+				? headerToken
+				: hostName === 'legacy'
+					? queryToken
+					: headerToken || queryToken;
 		const check = lookupToken(relevant);
 		const entry = {
 			time: Date.now(),
@@ -319,7 +398,18 @@ function createSandbox(options = {}) {
 			counted: false,
 		};
 		// input: where handlers read the body (a replay of it once a delay fault buffered it)
-		return { hostName, req, res, input: req, path: url.pathname, query, entry, requestId: newRequestId(), logged: false, auth: null };
+		return {
+			hostName,
+			req,
+			res,
+			input: req,
+			path: url.pathname,
+			query,
+			entry,
+			requestId: newRequestId(),
+			logged: false,
+			auth: null,
+		};
 	}
 
 	function finalize(ctx) {
@@ -351,7 +441,12 @@ function createSandbox(options = {}) {
 
 	const apiOk = (ctx, body) => send(ctx, 200, body);
 	function apiError(ctx, [status, code, defaultMessage], message, extra = {}) {
-		send(ctx, status, { code, message: message || defaultMessage, requestid: ctx.requestId, ...extra });
+		send(ctx, status, {
+			code,
+			message: message || defaultMessage,
+			requestid: ctx.requestId,
+			...extra,
+		});
 	}
 	const legacyReply = (ctx, body, status = 200) => send(ctx, status, body);
 	function legacyError(ctx, error, detail) {
@@ -361,7 +456,9 @@ function createSandbox(options = {}) {
 	// ---------- fault injection ----------
 
 	function takeFault(hostName, path) {
-		const fault = faults.find((f) => f.match.path === path && (!f.match.host || f.match.host === hostName));
+		const fault = faults.find(
+			(f) => f.match.path === path && (!f.match.host || f.match.host === hostName),
+		);
 		if (!fault) return null;
 		fault.remaining--;
 		if (fault.remaining <= 0) faults = faults.filter((f) => f !== fault);
@@ -417,7 +514,11 @@ function createSandbox(options = {}) {
 		if (!takeRateSlot('api', ctx.auth.appKey, ctx.path)) return [API_ERRORS.qps];
 		countCall(ctx);
 		if (!hasScope(ctx.auth.appKey, route.scope)) {
-			return [API_ERRORS.noScope, `The access token lacks the permission ${route.scope}.`, { accessdenieddetail: { requiredScopes: [route.scope] } }];
+			return [
+				API_ERRORS.noScope,
+				`The access token lacks the permission ${route.scope}.`,
+				{ accessdenieddetail: { requiredScopes: [route.scope] } },
+			];
 		}
 		if (route.internalOnly && ctx.auth.kind !== 'internal') return [API_ERRORS.internalOnly];
 		return null;
@@ -439,7 +540,11 @@ function createSandbox(options = {}) {
 
 	function appToken(ctx, body) {
 		if (isBlank(body.appKey) || isBlank(body.appSecret)) {
-			return apiError(ctx, API_ERRORS.missingParameter, `Missing parameter: ${isBlank(body.appKey) ? 'appKey' : 'appSecret'}.`);
+			return apiError(
+				ctx,
+				API_ERRORS.missingParameter,
+				`Missing parameter: ${isBlank(body.appKey) ? 'appKey' : 'appSecret'}.`,
+			);
 		}
 		const app = seed.apps.get(body.appKey);
 		if (!app || app.secret !== body.appSecret) return apiError(ctx, API_ERRORS.badClient);
@@ -448,21 +553,29 @@ function createSandbox(options = {}) {
 	}
 
 	function corpToken(ctx, body) {
-		const missing = ['suiteKey', 'suiteSecret', 'authCorpId', 'suiteTicket'].find((k) => isBlank(body[k]));
-		if (missing) return apiError(ctx, API_ERRORS.missingParameter, `Missing parameter: ${missing}.`);
+		const missing = ['suiteKey', 'suiteSecret', 'authCorpId', 'suiteTicket'].find((k) =>
+			isBlank(body[k]),
+		);
+		if (missing)
+			return apiError(ctx, API_ERRORS.missingParameter, `Missing parameter: ${missing}.`);
 		const suite = seed.suites.get(body.suiteKey);
 		if (!suite || suite.secret !== body.suiteSecret) return apiError(ctx, API_ERRORS.badClient);
 		if (suite.ticket !== body.suiteTicket) return apiError(ctx, API_ERRORS.badSuiteTicket);
-		if (!suite.authorizedCorps.includes(body.authCorpId)) return apiError(ctx, API_ERRORS.corpNotAuthorized);
+		if (!suite.authorizedCorps.includes(body.authCorpId))
+			return apiError(ctx, API_ERRORS.corpNotAuthorized);
 		ctx.entry.appKey = suite.suiteKey;
 		// a third-party app gets a new token on every call
-		const token = issueToken({ appKey: suite.suiteKey, corpId: body.authCorpId, kind: 'suite' }, false);
+		const token = issueToken(
+			{ appKey: suite.suiteKey, corpId: body.authCorpId, kind: 'suite' },
+			false,
+		);
 		apiOk(ctx, { accessToken: token, expireIn: expireIn() });
 	}
 
 	// unionId query + body fields; returns an error tuple or null
 	function validateConvFile(ctx, body, fields) {
-		if (isBlank(ctx.query.unionId)) return [API_ERRORS.param, 'Parameter error: unionId is required.'];
+		if (isBlank(ctx.query.unionId))
+			return [API_ERRORS.param, 'Parameter error: unionId is required.'];
 		const specs = {
 			openConversationId: [API_ERRORS.paramConversation, ID_PATTERNS.conversation],
 			spaceId: [API_ERRORS.paramSpace, ID_PATTERNS.space],
@@ -471,8 +584,10 @@ function createSandbox(options = {}) {
 		for (const name of fields) {
 			const value = body[name];
 			const [error, pattern] = specs[name];
-			if (value === undefined || value === null) return [API_ERRORS.param, `Parameter error: ${name} is required.`];
-			if (typeof value !== 'string' || !pattern.test(value)) return [error, `Parameter error: ${name} is invalid.`];
+			if (value === undefined || value === null)
+				return [API_ERRORS.param, `Parameter error: ${name} is required.`];
+			if (typeof value !== 'string' || !pattern.test(value))
+				return [error, `Parameter error: ${name} is invalid.`];
 		}
 		return null;
 	}
@@ -482,7 +597,10 @@ function createSandbox(options = {}) {
 		const conversation = seed.conversations.get(openConversationId);
 		if (!conversation) return { error: [API_ERRORS.conversationNotExist] };
 		if (conversation.corpId !== ctx.auth.corpId) return { error: [API_ERRORS.acrossOrg] };
-		if (!conversation.members.has(unionId)) return { error: [API_ERRORS.notMember, `The user ${unionId} is not a member of this conversation.`] };
+		if (!conversation.members.has(unionId))
+			return {
+				error: [API_ERRORS.notMember, `The user ${unionId} is not a member of this conversation.`],
+			};
 		return { conversation };
 	}
 
@@ -534,7 +652,9 @@ function createSandbox(options = {}) {
 		if (invalid) return apiError(ctx, ...invalid);
 		const found = checkConversation(ctx, body.openConversationId, ctx.query.unionId);
 		if (found.error) return apiError(ctx, ...found.error);
-		const { spaceId, corpId, createTime, modifiedTime } = seed.spaces.get(found.conversation.spaceId);
+		const { spaceId, corpId, createTime, modifiedTime } = seed.spaces.get(
+			found.conversation.spaceId,
+		);
 		apiOk(ctx, { space: { spaceId, corpId, createTime, modifiedTime } });
 	}
 
@@ -544,11 +664,17 @@ function createSandbox(options = {}) {
 		const unionId = ctx.query.unionId;
 		const space = seed.spaces.get(body.spaceId);
 		if (!space || space.corpId !== ctx.auth.corpId) return apiError(ctx, API_ERRORS.spaceNotExist);
-		if (seed.users.get(unionId)?.corpId !== ctx.auth.corpId) return apiError(ctx, API_ERRORS.receiverDenied);
+		if (seed.users.get(unionId)?.corpId !== ctx.auth.corpId)
+			return apiError(ctx, API_ERRORS.receiverDenied);
 		const found = findFile(ctx, body.spaceId, body.dentryId);
 		if (found.error) return apiError(ctx, ...found.error);
 		// documented: "This API can only send files"
-		if (found.dentry.type !== 'FILE') return apiError(ctx, API_ERRORS.paramDentry, 'Parameter error: dentryId is a folder; only files can be sent.');
+		if (found.dentry.type !== 'FILE')
+			return apiError(
+				ctx,
+				API_ERRORS.paramDentry,
+				'Parameter error: dentryId is a folder; only files can be sent.',
+			);
 		const file = fileView(found.dentry, body.spaceId, `cidAppChat${unionId}`, false);
 		recordSend(ctx, body, file);
 		apiOk(ctx, { file });
@@ -578,7 +704,14 @@ function createSandbox(options = {}) {
 		if (found.dentry.type === 'FOLDER') return apiError(ctx, API_ERRORS.folderNotSupport);
 		// the group gets its own copy: new id, in the group's space, made now by the operator
 		const now = isoMinute(Date.now());
-		const copy = { ...found.dentry, id: String(crypto.randomInt(1e10, 1e11)), creatorId: unionId, modifierId: unionId, createTime: now, modifiedTime: now };
+		const copy = {
+			...found.dentry,
+			id: String(crypto.randomInt(1e10, 1e11)),
+			creatorId: unionId,
+			modifierId: unionId,
+			createTime: now,
+			modifiedTime: now,
+		};
 		const file = fileView(copy, group.conversation.spaceId, body.openConversationId, true);
 		recordSend(ctx, body, file);
 		apiOk(ctx, { file });
@@ -600,7 +733,9 @@ function createSandbox(options = {}) {
 		const expires = Math.floor(Date.now() / 1000) + downloadUrlLifetimeSeconds;
 		downloads.set(id, { bytes: code.bytes, fileName: code.fileName, expires });
 		const signature = signPath(path, expires);
-		apiOk(ctx, { downloadUrl: `${baseUrls.fileBaseUrl}${path}?Expires=${expires}&Signature=${signature}` });
+		apiOk(ctx, {
+			downloadUrl: `${baseUrls.fileBaseUrl}${path}?Expires=${expires}&Signature=${signature}`,
+		});
 	}
 
 	const API_ROUTES = {
@@ -623,7 +758,10 @@ function createSandbox(options = {}) {
 		}
 		if (ctx.req.method !== route.method) {
 			ctx.req.resume();
-			return legacyError(ctx, route.method === 'GET' ? LEGACY_ERRORS.needGet : LEGACY_ERRORS.needPost);
+			return legacyError(
+				ctx,
+				route.method === 'GET' ? LEGACY_ERRORS.needGet : LEGACY_ERRORS.needPost,
+			);
 		}
 		return route.handler(ctx);
 	}
@@ -631,9 +769,15 @@ function createSandbox(options = {}) {
 	function legacyToken(ctx) {
 		ctx.req.resume();
 		const app = seed.apps.get(ctx.query.appkey);
-		if (!app || isBlank(ctx.query.appsecret) || app.secret !== ctx.query.appsecret) return legacyError(ctx, LEGACY_ERRORS.badAppKey);
+		if (!app || isBlank(ctx.query.appsecret) || app.secret !== ctx.query.appsecret)
+			return legacyError(ctx, LEGACY_ERRORS.badAppKey);
 		ctx.entry.appKey = app.appKey;
-		legacyReply(ctx, { errcode: 0, errmsg: 'ok', access_token: issueToken(app, true), expires_in: expireIn() });
+		legacyReply(ctx, {
+			errcode: 0,
+			errmsg: 'ok',
+			access_token: issueToken(app, true),
+			expires_in: expireIn(),
+		});
 	}
 
 	// token (query only) -> rate limit -> permission; a legacyError argument list when refused
@@ -664,21 +808,38 @@ function createSandbox(options = {}) {
 			form = await parseMultipart(ctx.input, ctx.req.headers);
 		} catch (err) {
 			ctx.req.resume();
-			return legacyError(ctx, LEGACY_ERRORS.notMultipart, `multipart body could not be parsed (${err.message})`);
+			return legacyError(
+				ctx,
+				LEGACY_ERRORS.notMultipart,
+				`multipart body could not be parsed (${err.message})`,
+			);
 		}
 		ctx.entry.body = describeUpload(form);
 		const part = form.files.find((f) => f.fieldName === 'media');
 		if (!part) return legacyError(ctx, LEGACY_ERRORS.missingMedia);
 		const type = form.fields.type ?? ctx.query.type;
 		const rule = MEDIA_RULES[type];
-		if (!rule) return legacyError(ctx, LEGACY_ERRORS.badMediaType, `type must be one of ${Object.keys(MEDIA_RULES).join(', ')}`);
+		if (!rule)
+			return legacyError(
+				ctx,
+				LEGACY_ERRORS.badMediaType,
+				`type must be one of ${Object.keys(MEDIA_RULES).join(', ')}`,
+			);
 		const ext = extensionOf(part.filename);
 		if (!rule.extensions.includes(ext)) {
-			return legacyError(ctx, LEGACY_ERRORS.badFileType, `'${ext || '(none)'}' is not allowed for ${type} (allowed: ${rule.extensions.join(', ')})`);
+			return legacyError(
+				ctx,
+				LEGACY_ERRORS.badFileType,
+				`'${ext || '(none)'}' is not allowed for ${type} (allowed: ${rule.extensions.join(', ')})`,
+			);
 		}
 		if (part.truncated || part.size > rule.maxBytes || part.size === 0) {
 			const limit = `${rule.maxBytes / MiB} MiB (${rule.maxBytes} bytes, 1 MiB = 2^20 bytes)`;
-			return legacyError(ctx, LEGACY_ERRORS.badFileSize, part.size === 0 ? 'the file is empty' : `${type} files may not exceed ${limit}`);
+			return legacyError(
+				ctx,
+				LEGACY_ERRORS.badFileSize,
+				part.size === 0 ? 'the file is empty' : `${type} files may not exceed ${limit}`,
+			);
 		}
 		const mediaId = '@lA' + alnum(26);
 		const createdAt = Date.now();
@@ -703,22 +864,42 @@ function createSandbox(options = {}) {
 	// ---------- file host (signed URLs, like an OSS bucket) ----------
 
 	function ossError(ctx, status, code, message) {
-		send(ctx, status, ossErrorBody(code, message, ctx.requestId), 'application/xml', { 'x-oss-request-id': ctx.requestId });
+		send(ctx, status, ossErrorBody(code, message, ctx.requestId), 'application/xml', {
+			'x-oss-request-id': ctx.requestId,
+		});
 	}
 
 	function handleFiles(ctx) {
 		ctx.req.resume();
-		if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') return ossError(ctx, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
+		if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD')
+			return ossError(
+				ctx,
+				405,
+				'MethodNotAllowed',
+				'The specified method is not allowed against this resource.',
+			);
 		const match = /^\/([A-Za-z0-9]+)\.file$/.exec(ctx.path);
 		if (!match) return ossError(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
 		const { Expires: expires, Signature: signature } = ctx.query;
-		if (!expires || !signature) return ossError(ctx, 403, 'AccessDenied', 'Anonymous access is forbidden for this operation.');
+		if (!expires || !signature)
+			return ossError(
+				ctx,
+				403,
+				'AccessDenied',
+				'Anonymous access is forbidden for this operation.',
+			);
 		const expected = Buffer.from(signPath(ctx.path, expires));
 		const given = Buffer.from(String(signature));
 		if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) {
-			return ossError(ctx, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+			return ossError(
+				ctx,
+				403,
+				'SignatureDoesNotMatch',
+				'The request signature we calculated does not match the signature you provided.',
+			);
 		}
-		if (!/^\d+$/.test(expires) || Date.now() > Number(expires) * 1000) return ossError(ctx, 403, 'AccessDenied', 'Request has expired.');
+		if (!/^\d+$/.test(expires) || Date.now() > Number(expires) * 1000)
+			return ossError(ctx, 403, 'AccessDenied', 'Request has expired.');
 		const item = downloads.get(match[1]);
 		if (!item) return ossError(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
 		send(ctx, 200, item.bytes, 'application/octet-stream', {
@@ -731,7 +912,10 @@ function createSandbox(options = {}) {
 
 	function controlAnswer(res, status, body) {
 		const text = JSON.stringify(body);
-		res.writeHead(status, { 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+		res.writeHead(status, {
+			'Content-Type': 'application/json;charset=utf-8',
+			'Content-Length': Buffer.byteLength(text),
+		});
 		res.end(text);
 	}
 
@@ -763,9 +947,16 @@ function createSandbox(options = {}) {
 			'POST /_sandbox/token-lifetime': () => api.setTokenLifetime(body.seconds),
 			'POST /_sandbox/download-url-lifetime': () => api.setDownloadUrlLifetime(body.seconds),
 			'POST /_sandbox/fail-next': () => api.failNext(body.match, body.response, body.times),
-			'POST /_sandbox/scopes': () => (body.granted === false ? api.revokeScope(body.appKey, body.scope) : api.grantScope(body.appKey, body.scope)),
+			'POST /_sandbox/scopes': () =>
+				body.granted === false
+					? api.revokeScope(body.appKey, body.scope)
+					: api.grantScope(body.appKey, body.scope),
 			'POST /_sandbox/download-codes': () => ({
-				downloadCode: api.issueDownloadCode({ fileName: body.fileName, bytes: Buffer.from(body.base64 || '', 'base64'), robotCode: body.robotCode }),
+				downloadCode: api.issueDownloadCode({
+					fileName: body.fileName,
+					bytes: Buffer.from(body.base64 || '', 'base64'),
+					robotCode: body.robotCode,
+				}),
 			}),
 		};
 		try {
@@ -775,7 +966,9 @@ function createSandbox(options = {}) {
 			}
 			if (req.method === 'GET' && path.startsWith('/_sandbox/media/')) {
 				const info = mediaInfo(decodeURIComponent(path.slice('/_sandbox/media/'.length)));
-				return info ? controlAnswer(res, 200, info) : controlAnswer(res, 404, { error: 'unknown media_id' });
+				return info
+					? controlAnswer(res, 200, info)
+					: controlAnswer(res, 404, { error: 'unknown media_id' });
 			}
 			return controlAnswer(res, 404, { error: `unknown control call ${key}` });
 		} catch (err) {
@@ -799,7 +992,8 @@ function createSandbox(options = {}) {
 			// a client that went away mid-request ends here too; only answer if still possible
 			if (ctx.logged || res.destroyed) return;
 			if (hostName === 'legacy') legacyReply(ctx, LEGACY_ERRORS.internal);
-			else if (hostName === 'api') apiError(ctx, API_ERRORS.internal, `Sandbox error: ${err.message}`);
+			else if (hostName === 'api')
+				apiError(ctx, API_ERRORS.internal, `Sandbox error: ${err.message}`);
 			else ossError(ctx, 500, 'InternalError', 'We encountered an internal error.');
 		} finally {
 			// answered requests are logged by send(); this catches dropped and abandoned ones
@@ -854,12 +1048,17 @@ function createSandbox(options = {}) {
 		async stop() {
 			for (const timer of timers) clearTimeout(timer);
 			timers.clear();
-			await Promise.all(Object.keys(servers).map((name) => new Promise((resolve) => {
-				const server = servers[name];
-				delete servers[name];
-				server.close(() => resolve());
-				server.closeAllConnections();
-			})));
+			await Promise.all(
+				Object.keys(servers).map(
+					(name) =>
+						new Promise((resolve) => {
+							const server = servers[name];
+							delete servers[name];
+							server.close(() => resolve());
+							server.closeAllConnections();
+						}),
+				),
+			);
 		},
 
 		clearLog() {
@@ -885,7 +1084,8 @@ function createSandbox(options = {}) {
 		},
 
 		invalidateTokensAfter(count) {
-			if (!(Number.isInteger(count) && count > 0)) throw new Error('count must be a positive integer');
+			if (!(Number.isInteger(count) && count > 0))
+				throw new Error('count must be a positive integer');
 			invalidateAfter = count;
 		},
 
@@ -899,23 +1099,30 @@ function createSandbox(options = {}) {
 		},
 
 		setTokenLifetime(seconds) {
-			if (typeof seconds !== 'number' || !(seconds >= 0)) throw new Error('seconds must be a number >= 0');
+			if (typeof seconds !== 'number' || !(seconds >= 0))
+				throw new Error('seconds must be a number >= 0');
 			tokenLifetimeSeconds = seconds;
 		},
 
 		setRateLimit({ enabled, perSecond } = {}) {
-			if (perSecond !== undefined && !(Number.isInteger(perSecond) && perSecond > 0)) throw new Error('perSecond must be a positive integer');
-			rateLimit = { enabled: enabled ?? rateLimit.enabled, perSecond: perSecond ?? rateLimit.perSecond };
+			if (perSecond !== undefined && !(Number.isInteger(perSecond) && perSecond > 0))
+				throw new Error('perSecond must be a positive integer');
+			rateLimit = {
+				enabled: enabled ?? rateLimit.enabled,
+				perSecond: perSecond ?? rateLimit.perSecond,
+			};
 		},
 
 		setDownloadUrlLifetime(seconds) {
-			if (typeof seconds !== 'number' || Number.isNaN(seconds)) throw new Error('seconds must be a number');
+			if (typeof seconds !== 'number' || Number.isNaN(seconds))
+				throw new Error('seconds must be a number');
 			downloadUrlLifetimeSeconds = seconds;
 		},
 
 		failNext(match, response, times = 1) {
 			if (!match || typeof match.path !== 'string') throw new Error('failNext needs match.path');
-			if (!response || typeof response !== 'object') throw new Error('failNext needs a response ({status, body} | {delayMs} | {destroy: true})');
+			if (!response || typeof response !== 'object')
+				throw new Error('failNext needs a response ({status, body} | {delayMs} | {destroy: true})');
 			faults.push({ match: { path: match.path, host: match.host }, response, remaining: times });
 		},
 
@@ -932,10 +1139,20 @@ function createSandbox(options = {}) {
 			return tokenFetchCount;
 		},
 
-		issueDownloadCode({ fileName = 'file.bin', bytes = Buffer.alloc(0), robotCode = DEMO.app.robotCode } = {}) {
+		issueDownloadCode({
+			fileName = 'file.bin',
+			bytes = Buffer.alloc(0),
+			robotCode = DEMO.app.robotCode,
+		} = {}) {
 			const code = `dlcode-${alnum(20)}`;
 			const corpId = seed.robots.get(robotCode) ?? DEMO.corpId;
-			seed.downloadCodes.set(code, { robotCode, corpId, fileName, bytes: Buffer.from(bytes), expired: false });
+			seed.downloadCodes.set(code, {
+				robotCode,
+				corpId,
+				fileName,
+				bytes: Buffer.from(bytes),
+				expired: false,
+			});
 			return code;
 		},
 	};
@@ -953,4 +1170,13 @@ function peakPerSecond(entries) {
 	return peak;
 }
 
-module.exports = { createSandbox, DEMO, PATHS, API_ERRORS, LEGACY_ERRORS, MEDIA_RULES, sha256, peakPerSecond };
+module.exports = {
+	createSandbox,
+	DEMO,
+	PATHS,
+	API_ERRORS,
+	LEGACY_ERRORS,
+	MEDIA_RULES,
+	sha256,
+	peakPerSecond,
+};

@@ -1,8 +1,18 @@
 import Busboy from 'busboy';
-import { buildMultipart, extensionOf, extensionOfMimeType, mimeTypeOfExtension, sniffExtension } from '../../nodes/DingTalk/shared/binary';
+import {
+	buildMultipart,
+	extensionOf,
+	extensionOfMimeType,
+	mimeTypeOfExtension,
+	sniffExtension,
+} from '../../nodes/DingTalk/shared/binary';
 
 const bytesOf = (...parts: Array<string | number[]>) =>
-	Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part))));
+	Buffer.concat(
+		parts.map((part) =>
+			typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part),
+		),
+	);
 
 describe('sniffExtension', () => {
 	it.each([
@@ -33,7 +43,9 @@ describe('extensions and MIME types', () => {
 		expect(extensionOf('no-extension')).toBeUndefined();
 	});
 	it('maps both ways', () => {
-		expect(mimeTypeOfExtension('docx')).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+		expect(mimeTypeOfExtension('docx')).toBe(
+			'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+		);
 		expect(extensionOfMimeType('audio/mpeg')).toBe('mp3');
 		expect(extensionOfMimeType('image/jpeg; charset=binary')).toBe('jpg');
 	});
@@ -42,26 +54,47 @@ describe('extensions and MIME types', () => {
 describe('buildMultipart', () => {
 	it('builds a body a standard multipart parser reads back exactly, with a fresh boundary each time', async () => {
 		const bytes = Buffer.from([0, 1, 2, 255, 13, 10, 45, 45, 3]);
-		const first = buildMultipart({ type: 'file' }, { fieldName: 'media', fileName: '季度 report.pdf', contentType: 'application/pdf', bytes });
-		const second = buildMultipart({ type: 'file' }, { fieldName: 'media', fileName: 'x.pdf', contentType: 'application/pdf', bytes });
+		const first = buildMultipart(
+			{ type: 'file' },
+			{ fieldName: 'media', fileName: '季度 report.pdf', contentType: 'application/pdf', bytes },
+		);
+		const second = buildMultipart(
+			{ type: 'file' },
+			{ fieldName: 'media', fileName: 'x.pdf', contentType: 'application/pdf', bytes },
+		);
 		expect(first.contentType).not.toBe(second.contentType);
 
-		const parsed = await new Promise<{ fields: Record<string, string>; file: { name: string; filename: string; mimeType: string; data: Buffer } }>(
-			(resolve, reject) => {
-				const fields: Record<string, string> = {};
-				let file: { name: string; filename: string; mimeType: string; data: Buffer } | undefined;
-				const parser = Busboy({ headers: { 'content-type': first.contentType }, defParamCharset: 'utf8' });
-				parser.on('field', (name, value) => (fields[name] = value));
-				parser.on('file', (name, stream, info) => {
-					const chunks: Buffer[] = [];
-					stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-					stream.on('end', () => (file = { name, filename: info.filename ?? '', mimeType: info.mimeType, data: Buffer.concat(chunks) }));
-				});
-				parser.on('close', () => (file ? resolve({ fields, file }) : reject(new Error('no file part'))));
-				parser.on('error', reject);
-				parser.end(first.body);
-			},
-		);
+		const parsed = await new Promise<{
+			fields: Record<string, string>;
+			file: { name: string; filename: string; mimeType: string; data: Buffer };
+		}>((resolve, reject) => {
+			const fields: Record<string, string> = {};
+			let file: { name: string; filename: string; mimeType: string; data: Buffer } | undefined;
+			const parser = Busboy({
+				headers: { 'content-type': first.contentType },
+				defParamCharset: 'utf8',
+			});
+			parser.on('field', (name, value) => (fields[name] = value));
+			parser.on('file', (name, stream, info) => {
+				const chunks: Buffer[] = [];
+				stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+				stream.on(
+					'end',
+					() =>
+						(file = {
+							name,
+							filename: info.filename ?? '',
+							mimeType: info.mimeType,
+							data: Buffer.concat(chunks),
+						}),
+				);
+			});
+			parser.on('close', () =>
+				file ? resolve({ fields, file }) : reject(new Error('no file part')),
+			);
+			parser.on('error', reject);
+			parser.end(first.body);
+		});
 		expect(parsed.fields).toEqual({ type: 'file' });
 		expect(parsed.file.name).toBe('media');
 		expect(parsed.file.filename).toBe('季度 report.pdf');

@@ -25,7 +25,9 @@ describe('resolveMediaType', () => {
 
 	it('refuses a file that does not suit the chosen type', () => {
 		const result = resolveMediaType('voice', 'movie.mp4', 'video/mp4', 10);
-		expect('reason' in result && result.reason).toBe('DingTalk accepts only amr, mp3, wav as voice, and "movie.mp4" is a .mp4 file');
+		expect('reason' in result && result.reason).toBe(
+			'DingTalk accepts only amr, mp3, wav as voice, and "movie.mp4" is a .mp4 file',
+		);
 	});
 
 	it('allows exactly the limit and refuses one byte more, saying which limit', () => {
@@ -33,11 +35,15 @@ describe('resolveMediaType', () => {
 		const over = resolveMediaType('voice', 'a.mp3', undefined, 2 * MiB + 1);
 		expect(over).toMatchObject({ field: 'Input Binary Field' });
 		expect('reason' in over && over.reason).toContain('up to 2 MB (2 × 1,048,576 bytes)');
-		expect(resolveMediaType('file', 'big.pdf', undefined, 20 * MiB + 1)).toMatchObject({ field: 'Input Binary Field' });
+		expect(resolveMediaType('file', 'big.pdf', undefined, 20 * MiB + 1)).toMatchObject({
+			field: 'Input Binary Field',
+		});
 	});
 
 	it('refuses an empty file', () => {
-		expect(resolveMediaType('auto', 'a.pdf', undefined, 0)).toMatchObject({ field: 'Input Binary Field' });
+		expect(resolveMediaType('auto', 'a.pdf', undefined, 0)).toMatchObject({
+			field: 'Input Binary Field',
+		});
 	});
 });
 
@@ -61,8 +67,16 @@ describe('restoreFileName', () => {
 
 function contextWith(parameters: Record<string, unknown>): IExecuteFunctions {
 	return {
-		getNodeParameter: (name: string, _index: number, fallback?: unknown) => (name in parameters ? parameters[name] : fallback),
-		getNode: () => ({ name: 'DingTalk', type: 'n8n-nodes-dingtalk-files.dingTalk', typeVersion: 1, parameters: {}, id: '1', position: [0, 0] }),
+		getNodeParameter: (name: string, _index: number, fallback?: unknown) =>
+			name in parameters ? parameters[name] : fallback,
+		getNode: () => ({
+			name: 'DingTalk',
+			type: 'n8n-nodes-dingtalk-files.dingTalk',
+			typeVersion: 1,
+			parameters: {},
+			id: '1',
+			position: [0, 0],
+		}),
 	} as unknown as IExecuteFunctions;
 }
 
@@ -74,12 +88,23 @@ describe('readId', () => {
 		[{ spaceId: '' }, SPACE_ID, 'Space ID: is empty'],
 		[{ spaceId: '   ' }, SPACE_ID, 'Space ID: is empty'],
 		[{ spaceId: '80 01' }, SPACE_ID, 'Space ID: "80 01" contains spaces or line breaks'],
-		[{ openConversationId: 'abc==' }, OPEN_CONVERSATION_ID, 'Open Conversation ID: "abc==" does not look like one: it should start with "cid"'],
+		[
+			{ openConversationId: 'abc==' },
+			OPEN_CONVERSATION_ID,
+			'Open Conversation ID: "abc==" does not look like one: it should start with "cid"',
+		],
 	])('refuses %j with a message naming the field', (parameters, field, message) => {
 		expect(() => readId(contextWith(parameters), 2, field)).toThrow(message);
 	});
 	it('uses the fallback for an empty value', () => {
-		expect(readId(contextWith({ robotCode: '' }), 0, { parameter: 'robotCode', label: 'Robot Code' }, 'dingapp')).toBe('dingapp');
+		expect(
+			readId(
+				contextWith({ robotCode: '' }),
+				0,
+				{ parameter: 'robotCode', label: 'Robot Code' },
+				'dingapp',
+			),
+		).toBe('dingapp');
 	});
 });
 

@@ -12,7 +12,12 @@ describe('classifyAnswer: new API', () => {
 		});
 		expect(verdict).toEqual({
 			kind: 'invalidToken',
-			failure: { status: 400, code: 'InvalidAuthentication', message: '不合法的access_token', requestId: 'req-1' },
+			failure: {
+				status: 400,
+				code: 'InvalidAuthentication',
+				message: '不合法的access_token',
+				requestId: 'req-1',
+			},
 		});
 	});
 
@@ -28,7 +33,10 @@ describe('classifyAnswer: new API', () => {
 		[403, 'permissionDenied', 'failed'],
 		[404, 'dentryNotExist', 'failed'],
 	])('status %i code %s is %s', (status, code, kind) => {
-		expect(classifyAnswer('new', { status, body: code.startsWith('HTTP') ? '' : { code, message: 'm' } }).kind).toBe(kind);
+		expect(
+			classifyAnswer('new', { status, body: code.startsWith('HTTP') ? '' : { code, message: 'm' } })
+				.kind,
+		).toBe(kind);
 	});
 
 	it('carries the scopes DingTalk says are missing, and the request id from the header', () => {
@@ -50,7 +58,9 @@ describe('classifyAnswer: new API', () => {
 
 describe('classifyAnswer: legacy API (errors arrive with HTTP 200)', () => {
 	it('accepts errcode 0', () => {
-		expect(classifyAnswer('legacy', { status: 200, body: { errcode: 0, media_id: 'x' } }).kind).toBe('ok');
+		expect(
+			classifyAnswer('legacy', { status: 200, body: { errcode: 0, media_id: 'x' } }).kind,
+		).toBe('ok');
 	});
 
 	it.each([
@@ -71,7 +81,9 @@ describe('classifyAnswer: legacy API (errors arrive with HTTP 200)', () => {
 	});
 
 	it('treats an answer that is not JSON as a failure, not a success', () => {
-		expect(classifyAnswer('legacy', { status: 200, body: '<html>banned</html>' }).kind).toBe('failed');
+		expect(classifyAnswer('legacy', { status: 200, body: '<html>banned</html>' }).kind).toBe(
+			'failed',
+		);
 	});
 });
 
@@ -110,6 +122,8 @@ describe('ERROR_GUIDE', () => {
 	});
 
 	it('tells which permission to grant for a missing API permission', () => {
-		expect(ERROR_GUIDE['Forbidden.AccessDenied.AccessTokenPermissionDenied'].action).toContain('{scopes}');
+		expect(ERROR_GUIDE['Forbidden.AccessDenied.AccessTokenPermissionDenied'].action).toContain(
+			'{scopes}',
+		);
 	});
 });

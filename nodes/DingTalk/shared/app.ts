@@ -45,10 +45,17 @@ export function baseUrlsOf(credentials: DingTalkAppCredentials): Record<ApiFamil
 }
 
 /** Which API family a full URL belongs to, or undefined for any other host (which never gets the token). */
-export function familyOfUrl(credentials: DingTalkAppCredentials, url: string): ApiFamily | undefined {
+export function familyOfUrl(
+	credentials: DingTalkAppCredentials,
+	url: string,
+): ApiFamily | undefined {
 	const bases = baseUrlsOf(credentials);
 	const matches = (Object.keys(bases) as ApiFamily[]).filter(
-		(family) => bases[family] !== '' && (url === bases[family] || url.startsWith(`${bases[family]}/`) || url.startsWith(`${bases[family]}?`)),
+		(family) =>
+			bases[family] !== '' &&
+			(url === bases[family] ||
+				url.startsWith(`${bases[family]}/`) ||
+				url.startsWith(`${bases[family]}?`)),
 	);
 	// With nested custom base URLs the longer (more specific) one wins.
 	matches.sort((a, b) => bases[b].length - bases[a].length);
@@ -65,10 +72,18 @@ export function fullUrlOf(options: IHttpRequestOptions): string {
 export function appIdentityOf(credentials: DingTalkAppCredentials): string {
 	const parts =
 		credentials.appType === 'thirdParty'
-			? ['thirdParty', credentials.suiteKey, credentials.suiteSecret, credentials.authCorpId, credentials.suiteTicket]
+			? [
+					'thirdParty',
+					credentials.suiteKey,
+					credentials.suiteSecret,
+					credentials.authCorpId,
+					credentials.suiteTicket,
+				]
 			: ['internal', credentials.clientId, credentials.clientSecret];
 	parts.push(baseUrlsOf(credentials).new);
-	return createHash('sha256').update(parts.map((part) => part ?? '').join('\n')).digest('hex');
+	return createHash('sha256')
+		.update(parts.map((part) => part ?? '').join('\n'))
+		.digest('hex');
 }
 
 /** The robot code to use when an operation leaves it empty: an internal app's robot code is its AppKey. */
@@ -80,9 +95,12 @@ export function defaultRobotCodeOf(credentials: DingTalkAppCredentials): string 
 
 /** Values that must never appear in a message, log line or output item. */
 export function secretsOf(credentials: DingTalkAppCredentials): string[] {
-	return [credentials.clientSecret, credentials.suiteSecret, credentials.suiteTicket, credentials.accessToken].filter(
-		(value): value is string => typeof value === 'string' && value.length >= 4,
-	);
+	return [
+		credentials.clientSecret,
+		credentials.suiteSecret,
+		credentials.suiteTicket,
+		credentials.accessToken,
+	].filter((value): value is string => typeof value === 'string' && value.length >= 4);
 }
 
 export function redact(text: string, secrets: string[]): string {
@@ -113,7 +131,11 @@ export function tokenRequestOf(credentials: DingTalkAppCredentials): IHttpReques
 			},
 		};
 	}
-	return { ...common, url: PATHS.internalAppGrant, body: { appKey: credentials.clientId, appSecret: credentials.clientSecret } };
+	return {
+		...common,
+		url: PATHS.internalAppGrant,
+		body: { appKey: credentials.clientId, appSecret: credentials.clientSecret },
+	};
 }
 
 /** Raised when DingTalk issues no token; carries DingTalk's own reason and nothing secret. */
@@ -141,8 +163,14 @@ export function tokenFromAnswer(
 ): { accessToken: string; expiresAt: number } {
 	const status = answer.statusCode ?? 0;
 	const body = (answer.body ?? {}) as Record<string, unknown>;
-	if (status >= 200 && status < 300 && typeof body.accessToken === 'string' && body.accessToken !== '') {
-		const lifetime = Number(body.expireIn) > 0 ? Number(body.expireIn) : DEFAULT_TOKEN_LIFETIME_SECONDS;
+	if (
+		status >= 200 &&
+		status < 300 &&
+		typeof body.accessToken === 'string' &&
+		body.accessToken !== ''
+	) {
+		const lifetime =
+			Number(body.expireIn) > 0 ? Number(body.expireIn) : DEFAULT_TOKEN_LIFETIME_SECONDS;
 		return { accessToken: body.accessToken, expiresAt: now + lifetime * 1000 };
 	}
 	const failure: DingTalkFailure = {

@@ -27,12 +27,20 @@ const MIME_BY_EXTENSION: Record<string, string> = {
 	json: 'application/json',
 };
 
-const EXTENSION_BY_MIME: Record<string, string> = Object.entries(MIME_BY_EXTENSION).reduce<Record<string, string>>(
+const EXTENSION_BY_MIME: Record<string, string> = Object.entries(MIME_BY_EXTENSION).reduce<
+	Record<string, string>
+>(
 	(result, [extension, mime]) => {
 		if (!(mime in result)) result[mime] = extension;
 		return result;
 	},
-	{ 'audio/mp3': 'mp3', 'audio/x-wav': 'wav', 'audio/wave': 'wav', 'image/jpg': 'jpg', 'application/x-rar-compressed': 'rar' },
+	{
+		'audio/mp3': 'mp3',
+		'audio/x-wav': 'wav',
+		'audio/wave': 'wav',
+		'image/jpg': 'jpg',
+		'application/x-rar-compressed': 'rar',
+	},
 );
 
 export function extensionOf(fileName: string | undefined): string | undefined {
@@ -49,8 +57,12 @@ export function extensionOfMimeType(mimeType: string | undefined): string | unde
 }
 
 function startsWith(bytes: Buffer, signature: number[] | string, offset = 0): boolean {
-	const expected = typeof signature === 'string' ? Buffer.from(signature, 'latin1') : Buffer.from(signature);
-	return bytes.length >= offset + expected.length && bytes.subarray(offset, offset + expected.length).equals(expected);
+	const expected =
+		typeof signature === 'string' ? Buffer.from(signature, 'latin1') : Buffer.from(signature);
+	return (
+		bytes.length >= offset + expected.length &&
+		bytes.subarray(offset, offset + expected.length).equals(expected)
+	);
 }
 
 /** The real extension of a file from its first bytes (DingTalk serves robot files as `*.file`). */
@@ -63,7 +75,12 @@ export function sniffExtension(bytes: Buffer): string | undefined {
 	if (startsWith(bytes, '#!AMR')) return 'amr';
 	if (startsWith(bytes, 'RIFF') && startsWith(bytes, 'WAVE', 8)) return 'wav';
 	if (startsWith(bytes, 'RIFF') && startsWith(bytes, 'WEBP', 8)) return 'webp';
-	if (startsWith(bytes, 'ID3') || startsWith(bytes, [0xff, 0xfb]) || startsWith(bytes, [0xff, 0xf3])) return 'mp3';
+	if (
+		startsWith(bytes, 'ID3') ||
+		startsWith(bytes, [0xff, 0xfb]) ||
+		startsWith(bytes, [0xff, 0xf3])
+	)
+		return 'mp3';
 	if (startsWith(bytes, 'ftyp', 4)) return startsWith(bytes, 'qt', 8) ? 'mov' : 'mp4';
 	if (startsWith(bytes, 'Rar!')) return 'rar';
 	if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) {
@@ -86,7 +103,11 @@ export function buildMultipart(
 	const quoted = (value: string) => value.replace(/["\r\n\\]/g, (char) => encodeURIComponent(char));
 	const parts: Buffer[] = [];
 	for (const [name, value] of Object.entries(fields)) {
-		parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`));
+		parts.push(
+			Buffer.from(
+				`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`,
+			),
+		);
 	}
 	parts.push(
 		Buffer.from(

@@ -2,9 +2,19 @@ import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
 import type { IdField } from './operation';
 
 /** The IDs the operations take, each with the label its validation messages use. */
-export const OPEN_CONVERSATION_ID: IdField = { parameter: 'openConversationId', label: 'Open Conversation ID', prefix: 'cid' };
-export const OPERATOR_UNION_ID: IdField = { parameter: 'operatorUnionId', label: 'Operator Union ID' };
-export const RECEIVER_UNION_ID: IdField = { parameter: 'receiverUnionId', label: 'Receiver Union ID' };
+export const OPEN_CONVERSATION_ID: IdField = {
+	parameter: 'openConversationId',
+	label: 'Open Conversation ID',
+	prefix: 'cid',
+};
+export const OPERATOR_UNION_ID: IdField = {
+	parameter: 'operatorUnionId',
+	label: 'Operator Union ID',
+};
+export const RECEIVER_UNION_ID: IdField = {
+	parameter: 'receiverUnionId',
+	label: 'Receiver Union ID',
+};
 export const SPACE_ID: IdField = { parameter: 'spaceId', label: 'Space ID' };
 export const FILE_ID: IdField = { parameter: 'fileId', label: 'File ID' };
 export const DOWNLOAD_CODE: IdField = { parameter: 'downloadCode', label: 'Download Code' };
@@ -32,7 +42,10 @@ export function idProperty(
 export const UNION_ID_HINT =
 	"A user's unionId (not the userId): get it from Contacts > Query user details, or from a robot message's sender";
 
-export function inputBinaryFieldProperty(show: IDisplayOptions['show'], description: string): INodeProperties {
+export function inputBinaryFieldProperty(
+	show: IDisplayOptions['show'],
+	description: string,
+): INodeProperties {
 	return {
 		displayName: 'Input Binary Field',
 		name: 'binaryPropertyName',

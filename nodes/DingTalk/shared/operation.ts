@@ -29,7 +29,10 @@ export interface DingTalkOperation {
 	/** Runs before sending: validates what the fields above cannot and may add a multipart body. */
 	preSend?: (item: ItemContext, call: DingTalkCall) => Promise<DingTalkCall>;
 	/** Turns DingTalk's answer into the output item. */
-	postReceive: (item: ItemContext, answer: IDataObject) => Promise<INodeExecutionData> | INodeExecutionData;
+	postReceive: (
+		item: ItemContext,
+		answer: IDataObject,
+	) => Promise<INodeExecutionData> | INodeExecutionData;
 	/** How many items may be in flight at once; sends keep to 1 so messages arrive in item order. */
 	concurrency: number;
 }
@@ -44,7 +47,12 @@ export interface IdField {
 export const MAX_ID_LENGTH = 512;
 
 /** The error for input refused before sending: it names the field and says nothing was sent. */
-export function refuseInput(ctx: IExecuteFunctions, itemIndex: number, field: string, reason: string): NodeOperationError {
+export function refuseInput(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	field: string,
+	reason: string,
+): NodeOperationError {
 	return new NodeOperationError(ctx.getNode(), `${field}: ${reason}`, {
 		itemIndex,
 		description: `Check the "${field}" field of item ${itemIndex + 1}. Nothing was sent to DingTalk.`,
@@ -52,9 +60,16 @@ export function refuseInput(ctx: IExecuteFunctions, itemIndex: number, field: st
 }
 
 /** Reads a node parameter that holds a DingTalk ID and refuses an empty or malformed one. */
-export function readId(ctx: IExecuteFunctions, itemIndex: number, field: IdField, fallback?: string): string {
+export function readId(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	field: IdField,
+	fallback?: string,
+): string {
 	const raw = ctx.getNodeParameter(field.parameter, itemIndex, '') as unknown;
-	const value = (typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '').trim() || (fallback ?? '');
+	const value =
+		(typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '').trim() ||
+		(fallback ?? '');
 	const refuse = (reason: string) => refuseInput(ctx, itemIndex, field.label, reason);
 	if (value === '') throw refuse('is empty');
 	if (/\s/.test(value)) throw refuse(`"${value}" contains spaces or line breaks`);
@@ -66,17 +81,33 @@ export function readId(ctx: IExecuteFunctions, itemIndex: number, field: IdField
 }
 
 /** Builds the call of one item: IDs first (nothing is sent when one is bad), then the hook. */
-export async function buildCall(operation: DingTalkOperation, item: ItemContext): Promise<DingTalkCall> {
+export async function buildCall(
+	operation: DingTalkOperation,
+	item: ItemContext,
+): Promise<DingTalkCall> {
 	const read = (fields: Record<string, IdField> | undefined) =>
 		fields
-			? Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, readId(item.ctx, item.itemIndex, field)]))
+			? Object.fromEntries(
+					Object.entries(fields).map(([name, field]) => [
+						name,
+						readId(item.ctx, item.itemIndex, field),
+					]),
+				)
 			: undefined;
-	const call: DingTalkCall = { ...operation.call, query: read(operation.query), json: read(operation.body) };
+	const call: DingTalkCall = {
+		...operation.call,
+		query: read(operation.query),
+		json: read(operation.body),
+	};
 	return operation.preSend ? await operation.preSend(item, call) : call;
 }
 
 /** Runs `work` for items 0..count-1 with at most `limit` in flight, keeping the results in item order. */
-export async function mapItems<T>(count: number, limit: number, work: (index: number) => Promise<T>): Promise<T[]> {
+export async function mapItems<T>(
+	count: number,
+	limit: number,
+	work: (index: number) => Promise<T>,
+): Promise<T[]> {
 	const results = new Array<T>(count);
 	let next = 0;
 	let failed = false;

@@ -65,7 +65,13 @@ const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
 const RATE_WINDOW_SLACK_MS = 100;
 const MAX_BACKOFF_MS = 8000;
 // Node's network error codes that mean nothing reached DingTalk, so any call may be sent again.
-const NOT_SENT_ERROR_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_SENT_ERROR_CODES = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+]);
 
 const NETWORK_ERROR_WORDS: Record<string, string> = {
 	ECONNREFUSED: 'the connection was refused',
@@ -146,7 +152,11 @@ function backoffMs(attempt: number): number {
 }
 
 function networkCodeOf(error: unknown): string | undefined {
-	const candidates = [error, (error as { cause?: unknown })?.cause, (error as { cause?: { cause?: unknown } })?.cause?.cause];
+	const candidates = [
+		error,
+		(error as { cause?: unknown })?.cause,
+		(error as { cause?: { cause?: unknown } })?.cause?.cause,
+	];
 	for (const candidate of candidates) {
 		const code = (candidate as { code?: unknown })?.code;
 		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
@@ -184,7 +194,12 @@ export class DingTalkTransport {
 	async call<T = IDataObject>(call: DingTalkCall, itemIndex: number): Promise<T> {
 		let healed = false;
 		for (let attempt = 0; ; attempt++) {
-			let outcome: { status: number; body: unknown; headers?: Record<string, unknown>; token: string };
+			let outcome: {
+				status: number;
+				body: unknown;
+				headers?: Record<string, unknown>;
+				token: string;
+			};
 			try {
 				outcome = await this.sendWithToken(call);
 			} catch (error) {
@@ -207,12 +222,19 @@ export class DingTalkTransport {
 				attempt--;
 				continue;
 			}
-			if ((verdict.kind === 'rateLimited' || verdict.kind === 'busy') && attempt < this.options.maxRetries) {
+			if (
+				(verdict.kind === 'rateLimited' || verdict.kind === 'busy') &&
+				attempt < this.options.maxRetries
+			) {
 				// DingTalk did not carry it out. Its limit counts whole seconds: everyone waits at least one.
 				pauseKey(this.rateKey(call), RATE_WINDOW_MS + backoffMs(attempt));
 				continue;
 			}
-			if (verdict.kind === 'maybeExecuted' && !call.sendsMessage && attempt < this.options.maxRetries) {
+			if (
+				verdict.kind === 'maybeExecuted' &&
+				!call.sendsMessage &&
+				attempt < this.options.maxRetries
+			) {
 				await sleep(backoffMs(attempt));
 				continue;
 			}
@@ -263,13 +285,17 @@ export class DingTalkTransport {
 				await sleep(backoffMs(attempt));
 				continue;
 			}
-			throw new NodeApiError(this.ctx.getNode(), { httpCode: String(response.statusCode) } as JsonObject, {
-				message: `DingTalk's file host refused the download (HTTP ${response.statusCode})`,
-				description:
-					'The temporary download link was rejected or has expired. Links are short-lived: run the node again to get a fresh one.',
-				httpCode: String(response.statusCode),
-				itemIndex,
-			});
+			throw new NodeApiError(
+				this.ctx.getNode(),
+				{ httpCode: String(response.statusCode) } as JsonObject,
+				{
+					message: `DingTalk's file host refused the download (HTTP ${response.statusCode})`,
+					description:
+						'The temporary download link was rejected or has expired. Links are short-lived: run the node again to get a fresh one.',
+					httpCode: String(response.statusCode),
+					itemIndex,
+				},
+			);
 		}
 	}
 
@@ -307,12 +333,18 @@ export class DingTalkTransport {
 				try {
 					result = await this.send(call, credentials);
 				} catch (error) {
-					const tokenFailure = (credentials as unknown as Record<symbol, DingTalkFailure | undefined>)[TOKEN_FAILURE];
-					failure = !credentials.accessToken && tokenFailure ? new TokenRequestError(tokenFailure) : (error as Error);
+					const tokenFailure = (
+						credentials as unknown as Record<symbol, DingTalkFailure | undefined>
+					)[TOKEN_FAILURE];
+					failure =
+						!credentials.accessToken && tokenFailure
+							? new TokenRequestError(tokenFailure)
+							: (error as Error);
 				}
 				if (credentials.accessToken) {
 					const now = Date.now();
-					const expiresAt = Number(credentials.expiresAt) || now + DEFAULT_TOKEN_LIFETIME_SECONDS * 1000;
+					const expiresAt =
+						Number(credentials.expiresAt) || now + DEFAULT_TOKEN_LIFETIME_SECONDS * 1000;
 					state.token = credentials.accessToken;
 					state.refreshAt = expiresAt - Math.min(TOKEN_REFRESH_MARGIN_MS, (expiresAt - now) / 10);
 				} else if (failure) {
@@ -375,22 +407,38 @@ export class DingTalkTransport {
 			request.body = call.json;
 			request.headers = { 'content-type': 'application/json' };
 		}
-		const response = (await this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, CREDENTIAL_TYPE, request, {
-			credentialsDecrypted: {
-				id: this.ctx.getNode().credentials?.[CREDENTIAL_TYPE]?.id ?? '',
-				name: this.ctx.getNode().credentials?.[CREDENTIAL_TYPE]?.name ?? '',
-				type: CREDENTIAL_TYPE,
-				data: credentials as unknown as ICredentialDataDecryptedObject,
+		const response = (await this.ctx.helpers.httpRequestWithAuthentication.call(
+			this.ctx,
+			CREDENTIAL_TYPE,
+			request,
+			{
+				credentialsDecrypted: {
+					id: this.ctx.getNode().credentials?.[CREDENTIAL_TYPE]?.id ?? '',
+					name: this.ctx.getNode().credentials?.[CREDENTIAL_TYPE]?.name ?? '',
+					type: CREDENTIAL_TYPE,
+					data: credentials as unknown as ICredentialDataDecryptedObject,
+				},
 			},
-		})) as { statusCode: number; body: unknown; headers?: Record<string, unknown> };
+		)) as { statusCode: number; body: unknown; headers?: Record<string, unknown> };
 		if (fetchesToken) rebookRateSlot(this.rateKey(call), booked, Date.now());
-		return { status: response.statusCode, body: parseBody(response.body), headers: response.headers };
+		return {
+			status: response.statusCode,
+			body: parseBody(response.body),
+			headers: response.headers,
+		};
 	}
 
-	private apiError(failure: DingTalkFailure, itemIndex: number, path?: string, extra?: string): NodeApiError {
+	private apiError(
+		failure: DingTalkFailure,
+		itemIndex: number,
+		path?: string,
+		extra?: string,
+	): NodeApiError {
 		const guide = ERROR_GUIDE[failure.code] ?? ERROR_GUIDE[failure.code.split('/')[0]];
 		const needed = path ? PERMISSION_OF_PATH[path] : undefined;
-		const scopes = failure.requiredScopes?.length ? failure.requiredScopes.join(', ') : (needed ?? 'the permission this operation needs');
+		const scopes = failure.requiredScopes?.length
+			? failure.requiredScopes.join(', ')
+			: (needed ?? 'the permission this operation needs');
 		const dingTalkMessage = redact(failure.message, this.currentSecrets());
 		const message = guide
 			? `DingTalk: ${guide.meaning} [${failure.code}]`
@@ -401,12 +449,18 @@ export class DingTalkTransport {
 			failure.requestId ? `Request ID: ${failure.requestId}` : undefined,
 			failure.requiredScopes?.length ? `Missing permission: ${scopes}` : undefined,
 			guide ? `What to do: ${guide.action.replace('{scopes}', scopes)}` : undefined,
-			needed && PERMISSION_CODES.has(failure.code) ? `This operation needs the app permission ${needed}.` : undefined,
+			needed && PERMISSION_CODES.has(failure.code)
+				? `This operation needs the app permission ${needed}.`
+				: undefined,
 			extra,
 		]
 			.filter(Boolean)
 			.join('\n');
-		const errorResponse: JsonObject = { code: failure.code, message: dingTalkMessage, requestId: failure.requestId ?? null };
+		const errorResponse: JsonObject = {
+			code: failure.code,
+			message: dingTalkMessage,
+			requestId: failure.requestId ?? null,
+		};
 		if (failure.requiredScopes) errorResponse.requiredScopes = failure.requiredScopes;
 		const error = new NodeApiError(this.ctx.getNode(), errorResponse, {
 			message,
@@ -419,7 +473,12 @@ export class DingTalkTransport {
 		return error;
 	}
 
-	private networkError(error: unknown, code: string, call: DingTalkCall, itemIndex: number): NodeApiError {
+	private networkError(
+		error: unknown,
+		code: string,
+		call: DingTalkCall,
+		itemIndex: number,
+	): NodeApiError {
 		const detail = redact(String((error as Error)?.message ?? error), this.currentSecrets());
 		const unsure = call.sendsMessage && !NOT_SENT_ERROR_CODES.has(code);
 		// The code stays out of the message and of `code`: n8n would swap the message for a generic one

@@ -44,7 +44,11 @@ export const PERMISSION_OF_PATH: Record<string, string> = {
 };
 
 /** Codes after which the permission an operation needs is worth naming. */
-export const PERMISSION_CODES = new Set(['permissionDenied', 'Forbidden.AccessDenied.AccessTokenPermissionDenied', '60011']);
+export const PERMISSION_CODES = new Set([
+	'permissionDenied',
+	'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+	'60011',
+]);
 
 /** Lifetime DingTalk gives a token when an answer does not say (seconds). */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 7200;
@@ -66,7 +70,10 @@ export interface DingTalkAnswer {
 
 export type Verdict =
 	| { kind: 'ok' }
-	| { kind: 'invalidToken' | 'rateLimited' | 'busy' | 'maybeExecuted' | 'failed'; failure: DingTalkFailure };
+	| {
+			kind: 'invalidToken' | 'rateLimited' | 'busy' | 'maybeExecuted' | 'failed';
+			failure: DingTalkFailure;
+	  };
 
 export interface DingTalkFailure {
 	status: number;
@@ -99,7 +106,10 @@ function text(value: unknown): string | undefined {
 	return undefined;
 }
 
-function requestIdOf(body: Record<string, unknown>, headers?: Record<string, unknown>): string | undefined {
+function requestIdOf(
+	body: Record<string, unknown>,
+	headers?: Record<string, unknown>,
+): string | undefined {
 	return (
 		text(body.requestid) ??
 		text(body.requestId) ??
@@ -117,7 +127,13 @@ export function classifyAnswer(family: ApiFamily, answer: DingTalkAnswer): Verdi
 		if (errcode === undefined || errcode === '0') {
 			return answer.body !== null && typeof answer.body === 'object'
 				? { kind: 'ok' }
-				: failedVerdict('failed', answer.status, 'unexpectedAnswer', 'DingTalk answered with something that is not JSON', requestId);
+				: failedVerdict(
+						'failed',
+						answer.status,
+						'unexpectedAnswer',
+						'DingTalk answered with something that is not JSON',
+						requestId,
+					);
 		}
 		const subCode = text(body.sub_code);
 		const code = subCode !== undefined ? `${errcode}/${subCode}` : errcode;
@@ -125,8 +141,10 @@ export function classifyAnswer(family: ApiFamily, answer: DingTalkAnswer): Verdi
 		if (INVALID_TOKEN_ERRCODES.has(code) || INVALID_TOKEN_ERRCODES.has(errcode)) {
 			return failedVerdict('invalidToken', answer.status, code, message, requestId);
 		}
-		if (RATE_LIMIT_ERRCODES.has(errcode)) return failedVerdict('rateLimited', answer.status, code, message, requestId);
-		if (BUSY_ERRCODES.has(errcode)) return failedVerdict('busy', answer.status, code, message, requestId);
+		if (RATE_LIMIT_ERRCODES.has(errcode))
+			return failedVerdict('rateLimited', answer.status, code, message, requestId);
+		if (BUSY_ERRCODES.has(errcode))
+			return failedVerdict('busy', answer.status, code, message, requestId);
 		if (MAYBE_EXECUTED_ERRCODES.has(errcode)) {
 			return failedVerdict('maybeExecuted', answer.status, code, message, requestId);
 		}
@@ -138,13 +156,27 @@ export function classifyAnswer(family: ApiFamily, answer: DingTalkAnswer): Verdi
 	const message = text(body.message) ?? text(body.errmsg) ?? '';
 	const scopes = asRecord(body.accessdenieddetail).requiredScopes;
 	const requiredScopes = Array.isArray(scopes) ? scopes.map(String) : undefined;
-	if (INVALID_TOKEN_CODES.has(code)) return failedVerdict('invalidToken', answer.status, code, message, requestId);
+	if (INVALID_TOKEN_CODES.has(code))
+		return failedVerdict('invalidToken', answer.status, code, message, requestId);
 	if (answer.status === 429 || RATE_LIMIT_CODE_PREFIXES.some((prefix) => code.startsWith(prefix))) {
-		return failedVerdict(BUSY_CODES.has(code) ? 'busy' : 'rateLimited', answer.status, code, message, requestId);
+		return failedVerdict(
+			BUSY_CODES.has(code) ? 'busy' : 'rateLimited',
+			answer.status,
+			code,
+			message,
+			requestId,
+		);
 	}
 	if (BUSY_CODES.has(code)) return failedVerdict('busy', answer.status, code, message, requestId);
-	if (answer.status >= 500) return failedVerdict('maybeExecuted', answer.status, code, message, requestId);
-	const failure: DingTalkFailure = { status: answer.status, code, message, requestId, requiredScopes };
+	if (answer.status >= 500)
+		return failedVerdict('maybeExecuted', answer.status, code, message, requestId);
+	const failure: DingTalkFailure = {
+		status: answer.status,
+		code,
+		message,
+		requestId,
+		requiredScopes,
+	};
 	return { kind: 'failed', failure };
 }
 
@@ -160,10 +192,14 @@ function failedVerdict(
 
 // Guidance that a new-API code and its legacy errcode twin share.
 const APP_QPS_EXCEEDED = {
-	meaning: 'DingTalk\'s limit of calls per second for this app and API was exceeded, even after retries',
+	meaning:
+		"DingTalk's limit of calls per second for this app and API was exceeded, even after retries",
 	action: 'Lower the node\'s "Calls per Second" option, or spread the work over a longer time.',
 };
-const API_QPS_EXCEEDED = { meaning: 'DingTalk is limiting calls to this API for everyone, even after retries', action: 'Try again later.' };
+const API_QPS_EXCEEDED = {
+	meaning: 'DingTalk is limiting calls to this API for everyone, even after retries',
+	action: 'Try again later.',
+};
 const MONTHLY_QUOTA_USED = {
 	meaning: 'the organisation has used up its monthly DingTalk API call quota',
 	action: 'Wait for the quota to reset next month or upgrade the DingTalk edition.',
@@ -171,11 +207,13 @@ const MONTHLY_QUOTA_USED = {
 const BUSY = { meaning: 'DingTalk is busy', action: 'Try again in a moment.' };
 const APP_LACKS_PERMISSION = {
 	meaning: 'the DingTalk app lacks the API permission this operation needs',
-	action: 'In the DingTalk developer console open the app, go to Permissions, apply for {scopes}, and publish a new version of the app.',
+	action:
+		'In the DingTalk developer console open the app, go to Permissions, apply for {scopes}, and publish a new version of the app.',
 };
 const WRONG_APP_KEY_OR_SECRET = {
 	meaning: 'DingTalk does not accept the Client ID (AppKey) or Client Secret (AppSecret)',
-	action: 'Copy both again from the app\'s "Credentials & Basic Info" page in the DingTalk developer console, and check the credential\'s region.',
+	action:
+		'Copy both again from the app\'s "Credentials & Basic Info" page in the DingTalk developer console, and check the credential\'s region.',
 };
 
 /**
@@ -187,22 +225,26 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 	invalidClientIdOrSecret: WRONG_APP_KEY_OR_SECRET,
 	InvalidAuthentication: {
 		meaning: 'DingTalk did not accept the access token',
-		action: 'The node fetched a new token and retried once; if this persists, check that the credential\'s region and base URLs match the app.',
+		action:
+			"The node fetched a new token and retried once; if this persists, check that the credential's region and base URLs match the app.",
 	},
 	'AuthenticationFailed.MissingParameter': {
 		meaning: 'the request reached DingTalk without an access token',
-		action: 'Check the credential\'s custom base URLs: the token is only added to requests for the API base URL.',
+		action:
+			"Check the credential's custom base URLs: the token is only added to requests for the API base URL.",
 	},
 	'Forbidden.AccessDenied.AccessTokenPermissionDenied': APP_LACKS_PERMISSION,
 	'Forbidden.AccessDenied.ApiCountLimitForOrg': MONTHLY_QUOTA_USED,
 	'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi': APP_QPS_EXCEEDED,
 	'Forbidden.AccessDenied.QpsLimitForApi': API_QPS_EXCEEDED,
 	'Forbidden.AccessDenied.QpmLimitForAppkeyAndApi': {
-		meaning: 'DingTalk\'s limit of calls per minute for this app and API was exceeded, even after retries',
+		meaning:
+			"DingTalk's limit of calls per minute for this app and API was exceeded, even after retries",
 		action: 'Spread the work over a longer time.',
 	},
 	'Forbidden.AccessDenied.QpsLimitForSuitekeyAndOrgAndApi': {
-		meaning: 'DingTalk\'s limit of calls per second for this third-party app in this organisation was exceeded, even after retries',
+		meaning:
+			"DingTalk's limit of calls per second for this third-party app in this organisation was exceeded, even after retries",
 		action: 'Lower the node\'s "Calls per Second" option.',
 	},
 	'system.busy': BUSY,
@@ -214,7 +256,8 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 	},
 	'paramError.conversationId': {
 		meaning: 'DingTalk rejected the Open Conversation ID',
-		action: 'Use the group\'s openConversationId (it starts with "cid"), for example from the robot message or the group-creation API.',
+		action:
+			'Use the group\'s openConversationId (it starts with "cid"), for example from the robot message or the group-creation API.',
 	},
 	'paramError.spaceId': {
 		meaning: 'DingTalk rejected the Space ID',
@@ -225,12 +268,14 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 		action: 'Use the id of a file (not a folder) in that space.',
 	},
 	permissionDenied: {
-		meaning: 'the user given as Union ID may not use this group\'s files (not a member, or without rights)',
-		action: 'Use the unionId of a member of the group who may read and add its files, and check that the app has the permission the operation needs (ConvFile.Space.Read to look up a space, ConvFile.File.Send to send).',
+		meaning:
+			"the user given as Union ID may not use this group's files (not a member, or without rights)",
+		action:
+			'Use the unionId of a member of the group who may read and add its files, and check that the app has the permission the operation needs (ConvFile.Space.Read to look up a space, ConvFile.File.Send to send).',
 	},
 	acrossOrgAccessForbidden: {
 		meaning: 'the group belongs to another organisation than the app',
-		action: 'Use a group of the organisation the credential\'s app is installed in.',
+		action: "Use a group of the organisation the credential's app is installed in.",
 	},
 	conversationNotExist: {
 		meaning: 'DingTalk found no group with this Open Conversation ID',
@@ -248,20 +293,29 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 		meaning: 'the ID names a folder, and only files can be sent',
 		action: 'Pick a file inside the folder instead.',
 	},
-	systemError: { meaning: 'DingTalk had an internal error', action: 'Try again later; if it persists, contact DingTalk support with the request ID.' },
-	unknownError: { meaning: 'DingTalk had an unknown error', action: 'Try again later; if it persists, contact DingTalk support with the request ID.' },
+	systemError: {
+		meaning: 'DingTalk had an internal error',
+		action: 'Try again later; if it persists, contact DingTalk support with the request ID.',
+	},
+	unknownError: {
+		meaning: 'DingTalk had an unknown error',
+		action: 'Try again later; if it persists, contact DingTalk support with the request ID.',
+	},
 	// Robot file download
 	'invalidParameter.robotCode.empty': {
 		meaning: 'the Robot Code or the Download Code is empty',
-		action: 'Fill in both; the robot code of an internal app\'s robot is its AppKey.',
+		action: "Fill in both; the robot code of an internal app's robot is its AppKey.",
 	},
 	'invalidParameter.robotCode.auth': {
-		meaning: 'this download code does not belong to this robot or organisation, or the app may not download robot files',
-		action: 'Use the robot code of the robot that received the message, with the credential of the app it belongs to.',
+		meaning:
+			'this download code does not belong to this robot or organisation, or the app may not download robot files',
+		action:
+			'Use the robot code of the robot that received the message, with the credential of the app it belongs to.',
 	},
 	'invalidParameter.robotCode.downloadCode': {
 		meaning: 'the download code is wrong or has expired',
-		action: 'Download codes are short-lived: download the file soon after the robot receives the message.',
+		action:
+			'Download codes are short-lived: download the file soon after the robot receives the message.',
 	},
 	// Legacy media upload (errcodes)
 	'40004': {
@@ -270,21 +324,31 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 	},
 	'40005': {
 		meaning: 'DingTalk rejected the file type for this media type',
-		action: 'Check the allowed formats: image jpg/gif/png/bmp, voice amr/mp3/wav, video mp4, file doc/docx/xls/xlsx/ppt/pptx/zip/pdf/rar.',
+		action:
+			'Check the allowed formats: image jpg/gif/png/bmp, voice amr/mp3/wav, video mp4, file doc/docx/xls/xlsx/ppt/pptx/zip/pdf/rar.',
 	},
 	'40006': {
 		meaning: 'DingTalk rejected the file size',
 		action: 'Images, videos and files may be up to 20 MB, voice clips up to 2 MB.',
 	},
-	'43008': { meaning: 'DingTalk did not read the upload as multipart form data', action: 'Report this as a bug of the node.' },
-	'41005': { meaning: 'DingTalk found no file in the upload', action: 'Check the Input Binary Field.' },
+	'43008': {
+		meaning: 'DingTalk did not read the upload as multipart form data',
+		action: 'Report this as a bug of the node.',
+	},
+	'41005': {
+		meaning: 'DingTalk found no file in the upload',
+		action: 'Check the Input Binary Field.',
+	},
 	// ASSUMPTION: the legacy API's "no permission" code; DingTalk's media page names none.
 	'60011': APP_LACKS_PERMISSION,
 	'90018': APP_QPS_EXCEEDED,
 	'90002': API_QPS_EXCEEDED,
 	'90020': MONTHLY_QUOTA_USED,
 	'-1': BUSY,
-	'15': { meaning: 'DingTalk timed out', action: 'Check in DingTalk whether the action happened before running it again.' },
+	'15': {
+		meaning: 'DingTalk timed out',
+		action: 'Check in DingTalk whether the action happened before running it again.',
+	},
 	'40096': WRONG_APP_KEY_OR_SECRET,
 };
 
@@ -294,9 +358,20 @@ export type MediaType = 'image' | 'voice' | 'video' | 'file';
 // ASSUMPTION: DingTalk does not say whether "20 MB" means 10^6 or 2^20 bytes; we refuse above 2^20-based
 // sizes and say so, so nothing DingTalk would accept is refused by us.
 const MIB = 1024 * 1024;
-export const MEDIA_RULES: Record<MediaType, { maxBytes: number; maxLabel: string; extensions: string[] }> = {
-	image: { maxBytes: 20 * MIB, maxLabel: '20 MB (20 × 1,048,576 bytes)', extensions: ['jpg', 'jpeg', 'gif', 'png', 'bmp'] },
-	voice: { maxBytes: 2 * MIB, maxLabel: '2 MB (2 × 1,048,576 bytes)', extensions: ['amr', 'mp3', 'wav'] },
+export const MEDIA_RULES: Record<
+	MediaType,
+	{ maxBytes: number; maxLabel: string; extensions: string[] }
+> = {
+	image: {
+		maxBytes: 20 * MIB,
+		maxLabel: '20 MB (20 × 1,048,576 bytes)',
+		extensions: ['jpg', 'jpeg', 'gif', 'png', 'bmp'],
+	},
+	voice: {
+		maxBytes: 2 * MIB,
+		maxLabel: '2 MB (2 × 1,048,576 bytes)',
+		extensions: ['amr', 'mp3', 'wav'],
+	},
 	video: { maxBytes: 20 * MIB, maxLabel: '20 MB (20 × 1,048,576 bytes)', extensions: ['mp4'] },
 	file: {
 		maxBytes: 20 * MIB,

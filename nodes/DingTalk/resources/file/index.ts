@@ -27,7 +27,8 @@ export const fileDescription: INodeProperties[] = [
 				name: 'Send Link to Group',
 				value: 'sendLinkToGroup',
 				action: 'Send a link to a file to a group',
-				description: 'Post a link to a file of DingTalk storage in a group chat (internal apps only)',
+				description:
+					'Post a link to a file of DingTalk storage in a group chat (internal apps only)',
 			},
 			{
 				name: 'Send to Group',
@@ -44,7 +45,11 @@ export const fileDescription: INodeProperties[] = [
 		],
 		default: 'sendToUser',
 	},
-	idProperty(RECEIVER_UNION_ID, show(['sendToUser']), `The user who receives the file. ${UNION_ID_HINT}.`),
+	idProperty(
+		RECEIVER_UNION_ID,
+		show(['sendToUser']),
+		`The user who receives the file. ${UNION_ID_HINT}.`,
+	),
 	idProperty(
 		OPEN_CONVERSATION_ID,
 		show(toGroup),
@@ -56,8 +61,16 @@ export const fileDescription: INodeProperties[] = [
 		show(toGroup),
 		`A member of the group who may add files to it; the file is posted on their behalf. ${UNION_ID_HINT}.`,
 	),
-	idProperty(SPACE_ID, show(all), 'The ID of the space the file is in, for example from Group Space > Get'),
-	idProperty(FILE_ID, show(all), 'The ID (dentryId) of the file in that space; folders cannot be sent'),
+	idProperty(
+		SPACE_ID,
+		show(all),
+		'The ID of the space the file is in, for example from Group Space > Get',
+	),
+	idProperty(
+		FILE_ID,
+		show(all),
+		'The ID (dentryId) of the file in that space; folders cannot be sent',
+	),
 ];
 
 const fileOutput: DingTalkOperation['postReceive'] = (item, answer) => ({

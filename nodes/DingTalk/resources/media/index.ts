@@ -1,8 +1,19 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { buildMultipart, extensionOf, extensionOfMimeType, mimeTypeOfExtension } from '../../shared/binary';
+import {
+	buildMultipart,
+	extensionOf,
+	extensionOfMimeType,
+	mimeTypeOfExtension,
+} from '../../shared/binary';
 import { inputBinaryFieldProperty } from '../../shared/descriptions';
 import { refuseInput, type DingTalkOperation } from '../../shared/operation';
-import { MEDIA_FILE_PART, MEDIA_RULES, MEDIA_TYPE_FIELD, PATHS, type MediaType } from '../../shared/wire';
+import {
+	MEDIA_FILE_PART,
+	MEDIA_RULES,
+	MEDIA_TYPE_FIELD,
+	PATHS,
+	type MediaType,
+} from '../../shared/wire';
 
 const showForUpload = { resource: ['media'], operation: ['upload'] };
 const MEDIA_TYPES = Object.keys(MEDIA_RULES) as MediaType[];
@@ -19,7 +30,8 @@ export const mediaDescription: INodeProperties[] = [
 				name: 'Upload',
 				value: 'upload',
 				action: 'Upload a media file',
-				description: 'Upload an image, voice clip, video or document and get its media ID for messages',
+				description:
+					'Upload an image, voice clip, video or document and get its media ID for messages',
 			},
 		],
 		default: 'upload',
@@ -36,7 +48,11 @@ export const mediaDescription: INodeProperties[] = [
 				value: 'auto',
 				description: "Pick the type from the file's extension and MIME type",
 			},
-			{ name: 'File', value: 'file', description: 'Doc, docx, xls, xlsx, ppt, pptx, zip, pdf or rar; up to 20 MB' },
+			{
+				name: 'File',
+				value: 'file',
+				description: 'Doc, docx, xls, xlsx, ppt, pptx, zip, pdf or rar; up to 20 MB',
+			},
 			{ name: 'Image', value: 'image', description: 'JPG, GIF, PNG or BMP; up to 20 MB' },
 			{ name: 'Video', value: 'video', description: 'MP4; up to 20 MB' },
 			{ name: 'Voice', value: 'voice', description: 'AMR, MP3 or WAV; up to 2 MB' },
@@ -57,7 +73,7 @@ export const mediaDescription: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				description:
-					'The name DingTalk shows for the file, replacing the binary data\'s own. Its extension must suit the media type.',
+					"The name DingTalk shows for the file, replacing the binary data's own. Its extension must suit the media type.",
 			},
 		],
 	},
@@ -74,9 +90,13 @@ export function resolveMediaType(
 	const formats = (type: MediaType) => MEDIA_RULES[type].extensions.join(', ');
 	let type: MediaType | undefined;
 	if (requested === 'auto') {
-		type = MEDIA_TYPES.find((candidate) => extension && MEDIA_RULES[candidate].extensions.includes(extension));
+		type = MEDIA_TYPES.find(
+			(candidate) => extension && MEDIA_RULES[candidate].extensions.includes(extension),
+		);
 		if (!type) {
-			const accepted = MEDIA_TYPES.map((candidate) => `${candidate}: ${formats(candidate)}`).join('; ');
+			const accepted = MEDIA_TYPES.map((candidate) => `${candidate}: ${formats(candidate)}`).join(
+				'; ',
+			);
 			return {
 				field: 'Media Type',
 				reason: `cannot tell what kind of media "${fileName}" (${mimeType ?? 'no MIME type'}) is: DingTalk accepts ${accepted}`,
@@ -91,9 +111,13 @@ export function resolveMediaType(
 			};
 		}
 	} else {
-		return { field: 'Media Type', reason: `"${requested}" is not one of ${MEDIA_TYPES.join(', ')}` };
+		return {
+			field: 'Media Type',
+			reason: `"${requested}" is not one of ${MEDIA_TYPES.join(', ')}`,
+		};
 	}
-	if (size === 0) return { field: 'Input Binary Field', reason: `"${fileName}" is empty (0 bytes)` };
+	if (size === 0)
+		return { field: 'Input Binary Field', reason: `"${fileName}" is empty (0 bytes)` };
 	if (size > MEDIA_RULES[type].maxBytes) {
 		return {
 			field: 'Input Binary Field',
@@ -105,7 +129,13 @@ export function resolveMediaType(
 
 export const mediaOperations: Record<string, DingTalkOperation> = {
 	upload: {
-		call: { family: 'legacy', method: 'POST', path: PATHS.mediaUpload, sendsMessage: false, timeoutMs: 300_000 },
+		call: {
+			family: 'legacy',
+			method: 'POST',
+			path: PATHS.mediaUpload,
+			sendsMessage: false,
+			timeoutMs: 300_000,
+		},
 		preSend: async ({ ctx, itemIndex, state }, call) => {
 			const property = String(ctx.getNodeParameter('binaryPropertyName', itemIndex, '')).trim();
 			const refuse = (field: string, reason: string) => refuseInput(ctx, itemIndex, field, reason);
@@ -116,19 +146,23 @@ export const mediaOperations: Record<string, DingTalkOperation> = {
 				throw refuse(
 					'Input Binary Field',
 					`item ${itemIndex + 1} has no binary field "${property}"` +
-						(available.length ? ` (it has: ${available.join(', ')})` : ' (it has no binary data at all)'),
+						(available.length
+							? ` (it has: ${available.join(', ')})`
+							: ' (it has no binary data at all)'),
 				);
 			}
 			const options = ctx.getNodeParameter('options', itemIndex, {}) as { fileName?: string };
 			let fileName = (options.fileName ?? '').trim() || binaryItem.fileName || 'file';
 			const mimeType = binaryItem.mimeType || mimeTypeOfExtension(extensionOf(fileName));
 			// A name without an extension gets the one its MIME type implies: DingTalk checks the extension.
-			if (!extensionOf(fileName) && extensionOfMimeType(mimeType)) fileName = `${fileName}.${extensionOfMimeType(mimeType)}`;
+			if (!extensionOf(fileName) && extensionOfMimeType(mimeType))
+				fileName = `${fileName}.${extensionOfMimeType(mimeType)}`;
 			const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
 			const requested = String(ctx.getNodeParameter('mediaType', itemIndex, 'auto'));
 			const resolved = resolveMediaType(requested, fileName, mimeType, bytes.length);
 			if ('reason' in resolved) throw refuse(resolved.field, resolved.reason);
-			const contentType = mimeTypeOfExtension(extensionOf(fileName)) ?? mimeType ?? 'application/octet-stream';
+			const contentType =
+				mimeTypeOfExtension(extensionOf(fileName)) ?? mimeType ?? 'application/octet-stream';
 			Object.assign(state, { fileName, fileSize: bytes.length, mimeType: contentType });
 			return {
 				...call,
@@ -145,7 +179,10 @@ export const mediaOperations: Record<string, DingTalkOperation> = {
 			json: {
 				mediaId: answer.media_id,
 				type: answer.type,
-				createdAt: typeof answer.created_at === 'number' ? new Date(answer.created_at).toISOString() : answer.created_at,
+				createdAt:
+					typeof answer.created_at === 'number'
+						? new Date(answer.created_at).toISOString()
+						: answer.created_at,
 				fileName: state.fileName,
 				fileSize: state.fileSize,
 				mimeType: state.mimeType,

@@ -100,9 +100,14 @@ export const robotFileOperations: Record<string, DingTalkOperation> = {
 				return { json: { downloadUrl }, pairedItem: { item: itemIndex } };
 			}
 			const bytes = await transport.fetchSignedFile(downloadUrl, itemIndex);
-			const fileName = restoreFileName(String(ctx.getNodeParameter('fileName', itemIndex, '')), downloadUrl, bytes);
+			const fileName = restoreFileName(
+				String(ctx.getNodeParameter('fileName', itemIndex, '')),
+				downloadUrl,
+				bytes,
+			);
 			const mimeType = mimeTypeOfExtension(extensionOf(fileName)) ?? 'application/octet-stream';
-			const property = String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
+			const property =
+				String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
 			const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
 			return {
 				json: { fileName, fileExtension: extensionOf(fileName), mimeType, fileSize: bytes.length },

@@ -14,13 +14,13 @@ import {
 	fullUrlOf,
 	tokenFromAnswer,
 	tokenRequestOf,
-} from '../nodes/DingTalk/shared/app';
+} from '../nodes/shared/app';
 import {
 	LEGACY_TOKEN_QUERY,
 	PATHS,
 	REGION_BASE_URLS,
 	TOKEN_HEADER,
-} from '../nodes/DingTalk/shared/wire';
+} from '../nodes/shared/wire';
 
 export class DingTalkApi implements ICredentialType {
 	name = 'dingTalkApi';

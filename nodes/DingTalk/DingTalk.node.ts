@@ -8,24 +8,26 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { fileDescription, fileOperations } from './resources/file';
-import { groupSpaceDescription, groupSpaceOperations } from './resources/groupSpace';
-import { mediaDescription, mediaOperations } from './resources/media';
-import { robotFileDescription, robotFileOperations } from './resources/robotFile';
-import { buildCall, mapItems, type DingTalkOperation, type ItemContext } from './shared/operation';
+import { file } from './resources/file';
+import { groupSpace } from './resources/groupSpace';
+import { media } from './resources/media';
+import { robotFile } from './resources/robotFile';
+import {
+	buildCall,
+	mapItems,
+	operationProperty,
+	type DingTalkResource,
+	type ItemContext,
+} from '../shared/operation';
 import {
 	DEFAULT_TRANSPORT_OPTIONS,
 	DingTalkTransport,
 	type TransportOptions,
-} from './shared/transport';
-import { CALLS_PER_SECOND_PER_APP_AND_API } from './shared/wire';
+} from '../shared/transport';
+import { CALLS_PER_SECOND_PER_APP_AND_API } from '../shared/wire';
 
-const OPERATIONS: Record<string, Record<string, DingTalkOperation>> = {
-	groupSpace: groupSpaceOperations,
-	file: fileOperations,
-	media: mediaOperations,
-	robotFile: robotFileOperations,
-};
+/** Every resource the node offers; the editor's Resource and Operation lists are built from these. */
+export const RESOURCES: DingTalkResource[] = [file, groupSpace, media, robotFile];
 
 export class DingTalk implements INodeType {
 	description: INodeTypeDescription = {
@@ -54,18 +56,10 @@ export class DingTalk implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [
-					{ name: 'File', value: 'file' },
-					{ name: 'Group Space', value: 'groupSpace' },
-					{ name: 'Media', value: 'media' },
-					{ name: 'Robot File', value: 'robotFile' },
-				],
+				options: RESOURCES.map((resource) => resource.option),
 				default: 'file',
 			},
-			...groupSpaceDescription,
-			...fileDescription,
-			...mediaDescription,
-			...robotFileDescription,
+			...RESOURCES.flatMap((resource) => [operationProperty(resource), ...resource.fields]),
 			{
 				displayName: 'Request Options',
 				name: 'requestOptions',
@@ -95,10 +89,10 @@ export class DingTalk implements INodeType {
 						displayName: 'Timeout',
 						name: 'timeout',
 						type: 'number',
-						typeOptions: { minValue: 0 },
-						default: 0,
+						typeOptions: { minValue: 1 },
+						default: 60000,
 						description:
-							'Seconds to wait for each answer from DingTalk. 0: 60 seconds, and 300 for uploads and downloads.',
+							'Time in ms to wait for DingTalk (or its file host) to send anything before giving up on a call',
 					},
 				],
 			},
@@ -109,7 +103,9 @@ export class DingTalk implements INodeType {
 		const items = this.getInputData();
 		const resource = this.getNodeParameter('resource', 0) as string;
 		const operationName = this.getNodeParameter('operation', 0) as string;
-		const operation = OPERATIONS[resource]?.[operationName];
+		const operation = RESOURCES.find((entry) => entry.option.value === resource)?.operations[
+			operationName
+		];
 		if (!operation) {
 			throw new NodeOperationError(
 				this.getNode(),

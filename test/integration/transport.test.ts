@@ -210,7 +210,7 @@ describe('failures', () => {
 				receiverUnionId: DEMO.users.alice,
 				spaceId: DEMO.group.space.spaceId,
 				fileId: 'dentry-report-pdf',
-				requestOptions: { timeout: 0.5 },
+				requestOptions: { timeout: 500 },
 			},
 			continueOnFail: true,
 		});
@@ -225,7 +225,7 @@ describe('failures', () => {
 		sandbox.failNext({ path: SPACE_QUERY }, { delayMs: 1500 });
 		const [item] = await runDingTalkNode({
 			credential,
-			parameters: { ...spaceGet, requestOptions: { timeout: 0.5 } },
+			parameters: { ...spaceGet, requestOptions: { timeout: 500 } },
 		});
 		expect(item.json).toEqual(DEMO.group.space);
 		await wait(1500);

@@ -5,7 +5,7 @@ import {
 	extensionOfMimeType,
 	mimeTypeOfExtension,
 	sniffExtension,
-} from '../../nodes/DingTalk/shared/binary';
+} from '../../nodes/shared/binary';
 
 const bytesOf = (...parts: Array<string | number[]>) =>
 	Buffer.concat(

@@ -6,7 +6,7 @@ import {
 	redact,
 	tokenFromAnswer,
 	TokenRequestError,
-} from '../../nodes/DingTalk/shared/app';
+} from '../../nodes/shared/app';
 
 const credential = new DingTalkApi();
 const sandboxApp = {

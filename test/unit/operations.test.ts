@@ -1,8 +1,8 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { restoreFileName } from '../../nodes/DingTalk/resources/robotFile';
 import { resolveMediaType } from '../../nodes/DingTalk/resources/media';
-import { mapItems, readId } from '../../nodes/DingTalk/shared/operation';
-import { OPEN_CONVERSATION_ID, SPACE_ID } from '../../nodes/DingTalk/shared/descriptions';
+import { mapItems, readId } from '../../nodes/shared/operation';
+import { OPEN_CONVERSATION_ID, SPACE_ID } from '../../nodes/shared/descriptions';
 
 const MiB = 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import { classifyAnswer, ERROR_GUIDE } from '../../nodes/DingTalk/shared/wire';
+import { classifyAnswer, ERROR_GUIDE } from '../../nodes/shared/wire';
 
 describe('classifyAnswer: new API', () => {
 	it('accepts a 2xx answer', () => {

@@ -1,4 +1,4 @@
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 import {
 	FILE_ID,
 	idProperty,
@@ -7,79 +7,23 @@ import {
 	RECEIVER_UNION_ID,
 	SPACE_ID,
 	UNION_ID_HINT,
-} from '../../shared/descriptions';
-import type { DingTalkOperation } from '../../shared/operation';
-import { PATHS } from '../../shared/wire';
+} from '../../../shared/descriptions';
+import type { DingTalkOperation, DingTalkResource } from '../../../shared/operation';
+import { PATHS } from '../../../shared/wire';
 
 const toGroup = ['sendLinkToGroup', 'sendToGroup'];
 const all = ['sendToUser', ...toGroup];
 const show = (operations: string[]) => ({ resource: ['file'], operation: operations });
-
-export const fileDescription: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['file'] } },
-		options: [
-			{
-				name: 'Send Link to Group',
-				value: 'sendLinkToGroup',
-				action: 'Send a link to a file to a group',
-				description:
-					'Post a link to a file of DingTalk storage in a group chat (internal apps only)',
-			},
-			{
-				name: 'Send to Group',
-				value: 'sendToGroup',
-				action: 'Send a file to a group',
-				description: 'Post the file itself (a copy) from DingTalk storage in a group chat',
-			},
-			{
-				name: 'Send to User',
-				value: 'sendToUser',
-				action: 'Send a file to a user',
-				description: "Send a file from DingTalk storage to a user's chat with the app",
-			},
-		],
-		default: 'sendToUser',
-	},
-	idProperty(
-		RECEIVER_UNION_ID,
-		show(['sendToUser']),
-		`The user who receives the file. ${UNION_ID_HINT}.`,
-	),
-	idProperty(
-		OPEN_CONVERSATION_ID,
-		show(toGroup),
-		'The openConversationId of the group chat the file goes to (starts with "cid")',
-		'cidXXXXXXXXXXXXXXXXXXXX==',
-	),
-	idProperty(
-		OPERATOR_UNION_ID,
-		show(toGroup),
-		`A member of the group who may add files to it; the file is posted on their behalf. ${UNION_ID_HINT}.`,
-	),
-	idProperty(
-		SPACE_ID,
-		show(all),
-		'The ID of the space the file is in, for example from Group Space > Get',
-	),
-	idProperty(
-		FILE_ID,
-		show(all),
-		'The ID (dentryId) of the file in that space; folders cannot be sent',
-	),
-];
 
 const fileOutput: DingTalkOperation['postReceive'] = (item, answer) => ({
 	json: (answer.file ?? {}) as IDataObject,
 	pairedItem: { item: item.itemIndex },
 });
 
-function groupSend(path: string): DingTalkOperation {
+// The link and the file itself take the same request and give the same answer.
+function groupSend(path: string, option: DingTalkOperation['option']): DingTalkOperation {
 	return {
+		option,
 		call: { family: 'new', method: 'POST', path, sendsMessage: true },
 		query: { unionId: OPERATOR_UNION_ID },
 		body: { spaceId: SPACE_ID, dentryId: FILE_ID, openConversationId: OPEN_CONVERSATION_ID },
@@ -89,15 +33,59 @@ function groupSend(path: string): DingTalkOperation {
 }
 
 // Sends are never repeated when DingTalk may have carried them out, and go one at a time, in item order.
-export const fileOperations: Record<string, DingTalkOperation> = {
-	sendToUser: {
-		call: { family: 'new', method: 'POST', path: PATHS.sendFileToUser, sendsMessage: true },
-		query: { unionId: RECEIVER_UNION_ID },
-		body: { spaceId: SPACE_ID, dentryId: FILE_ID },
-		postReceive: fileOutput,
-		concurrency: 1,
+export const file: DingTalkResource = {
+	option: { name: 'File', value: 'file' },
+	defaultOperation: 'sendToUser',
+	operations: {
+		sendToUser: {
+			option: {
+				name: 'Send to User',
+				action: 'Send a file to a user',
+				description: "Send a file from DingTalk storage to a user's chat with the app",
+			},
+			call: { family: 'new', method: 'POST', path: PATHS.sendFileToUser, sendsMessage: true },
+			query: { unionId: RECEIVER_UNION_ID },
+			body: { spaceId: SPACE_ID, dentryId: FILE_ID },
+			postReceive: fileOutput,
+			concurrency: 1,
+		},
+		sendLinkToGroup: groupSend(PATHS.sendFileLinkToGroup, {
+			name: 'Send Link to Group',
+			action: 'Send a link to a file to a group',
+			description: 'Post a link to a file of DingTalk storage in a group chat (internal apps only)',
+		}),
+		sendToGroup: groupSend(PATHS.sendFileToGroup, {
+			name: 'Send to Group',
+			action: 'Send a file to a group',
+			description: 'Post the file itself (a copy) from DingTalk storage in a group chat',
+		}),
 	},
-	// The link and the file itself take the same request and give the same answer.
-	sendLinkToGroup: groupSend(PATHS.sendFileLinkToGroup),
-	sendToGroup: groupSend(PATHS.sendFileToGroup),
+	fields: [
+		idProperty(
+			RECEIVER_UNION_ID,
+			show(['sendToUser']),
+			`The user who receives the file. ${UNION_ID_HINT}.`,
+		),
+		idProperty(
+			OPEN_CONVERSATION_ID,
+			show(toGroup),
+			'The openConversationId of the group chat the file goes to (starts with "cid")',
+			'cidXXXXXXXXXXXXXXXXXXXX==',
+		),
+		idProperty(
+			OPERATOR_UNION_ID,
+			show(toGroup),
+			`A member of the group who may add files to it; the file is posted on their behalf. ${UNION_ID_HINT}.`,
+		),
+		idProperty(
+			SPACE_ID,
+			show(all),
+			'The ID of the space the file is in, for example from Group Space > Get',
+		),
+		idProperty(
+			FILE_ID,
+			show(all),
+			'The ID (dentryId) of the file in that space; folders cannot be sent',
+		),
+	],
 };

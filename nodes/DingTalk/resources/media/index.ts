@@ -4,38 +4,21 @@ import {
 	extensionOf,
 	extensionOfMimeType,
 	mimeTypeOfExtension,
-} from '../../shared/binary';
-import { inputBinaryFieldProperty } from '../../shared/descriptions';
-import { refuseInput, type DingTalkOperation } from '../../shared/operation';
+} from '../../../shared/binary';
+import { inputBinaryFieldProperty } from '../../../shared/descriptions';
+import { refuseInput, type DingTalkResource } from '../../../shared/operation';
 import {
 	MEDIA_FILE_PART,
 	MEDIA_RULES,
 	MEDIA_TYPE_FIELD,
 	PATHS,
 	type MediaType,
-} from '../../shared/wire';
+} from '../../../shared/wire';
 
 const showForUpload = { resource: ['media'], operation: ['upload'] };
 const MEDIA_TYPES = Object.keys(MEDIA_RULES) as MediaType[];
 
-export const mediaDescription: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['media'] } },
-		options: [
-			{
-				name: 'Upload',
-				value: 'upload',
-				action: 'Upload a media file',
-				description:
-					'Upload an image, voice clip, video or document and get its media ID for messages',
-			},
-		],
-		default: 'upload',
-	},
+const mediaFields: INodeProperties[] = [
 	inputBinaryFieldProperty(showForUpload, 'The file to upload'),
 	{
 		displayName: 'Media Type',
@@ -127,68 +110,79 @@ export function resolveMediaType(
 	return { type };
 }
 
-export const mediaOperations: Record<string, DingTalkOperation> = {
-	upload: {
-		call: {
-			family: 'legacy',
-			method: 'POST',
-			path: PATHS.mediaUpload,
-			sendsMessage: false,
-			timeoutMs: 300_000,
-		},
-		preSend: async ({ ctx, itemIndex, state }, call) => {
-			const property = String(ctx.getNodeParameter('binaryPropertyName', itemIndex, '')).trim();
-			const refuse = (field: string, reason: string) => refuseInput(ctx, itemIndex, field, reason);
-			if (property === '') throw refuse('Input Binary Field', 'is empty');
-			const binaryItem = ctx.getInputData()[itemIndex]?.binary?.[property];
-			if (!binaryItem) {
-				const available = Object.keys(ctx.getInputData()[itemIndex]?.binary ?? {});
-				throw refuse(
-					'Input Binary Field',
-					`item ${itemIndex + 1} has no binary field "${property}"` +
-						(available.length
-							? ` (it has: ${available.join(', ')})`
-							: ' (it has no binary data at all)'),
-				);
-			}
-			const options = ctx.getNodeParameter('options', itemIndex, {}) as { fileName?: string };
-			let fileName = (options.fileName ?? '').trim() || binaryItem.fileName || 'file';
-			const mimeType = binaryItem.mimeType || mimeTypeOfExtension(extensionOf(fileName));
-			// A name without an extension gets the one its MIME type implies: DingTalk checks the extension.
-			if (!extensionOf(fileName) && extensionOfMimeType(mimeType))
-				fileName = `${fileName}.${extensionOfMimeType(mimeType)}`;
-			const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
-			const requested = String(ctx.getNodeParameter('mediaType', itemIndex, 'auto'));
-			const resolved = resolveMediaType(requested, fileName, mimeType, bytes.length);
-			if ('reason' in resolved) throw refuse(resolved.field, resolved.reason);
-			const contentType =
-				mimeTypeOfExtension(extensionOf(fileName)) ?? mimeType ?? 'application/octet-stream';
-			Object.assign(state, { fileName, fileSize: bytes.length, mimeType: contentType });
-			return {
-				...call,
-				// The type goes in the query too: DingTalk's page notes some clients need it there.
-				query: { [MEDIA_TYPE_FIELD]: resolved.type },
-				multipart: () =>
-					buildMultipart(
-						{ [MEDIA_TYPE_FIELD]: resolved.type },
-						{ fieldName: MEDIA_FILE_PART, fileName, contentType, bytes },
-					),
-			};
-		},
-		postReceive: ({ itemIndex, state }, answer) => ({
-			json: {
-				mediaId: answer.media_id,
-				type: answer.type,
-				createdAt:
-					typeof answer.created_at === 'number'
-						? new Date(answer.created_at).toISOString()
-						: answer.created_at,
-				fileName: state.fileName,
-				fileSize: state.fileSize,
-				mimeType: state.mimeType,
+export const media: DingTalkResource = {
+	option: { name: 'Media', value: 'media' },
+	defaultOperation: 'upload',
+	fields: mediaFields,
+	operations: {
+		upload: {
+			option: {
+				name: 'Upload',
+				action: 'Upload a media file',
+				description:
+					'Upload an image, voice clip, video or document and get its media ID for messages',
 			},
-			pairedItem: { item: itemIndex },
-		}),
-		concurrency: 2,
+			call: {
+				family: 'legacy',
+				method: 'POST',
+				path: PATHS.mediaUpload,
+				sendsMessage: false,
+			},
+			preSend: async ({ ctx, itemIndex, state }, call) => {
+				const property = String(ctx.getNodeParameter('binaryPropertyName', itemIndex, '')).trim();
+				const refuse = (field: string, reason: string) =>
+					refuseInput(ctx, itemIndex, field, reason);
+				if (property === '') throw refuse('Input Binary Field', 'is empty');
+				const binaryItem = ctx.getInputData()[itemIndex]?.binary?.[property];
+				if (!binaryItem) {
+					const available = Object.keys(ctx.getInputData()[itemIndex]?.binary ?? {});
+					throw refuse(
+						'Input Binary Field',
+						`item ${itemIndex + 1} has no binary field "${property}"` +
+							(available.length
+								? ` (it has: ${available.join(', ')})`
+								: ' (it has no binary data at all)'),
+					);
+				}
+				const options = ctx.getNodeParameter('options', itemIndex, {}) as { fileName?: string };
+				let fileName = (options.fileName ?? '').trim() || binaryItem.fileName || 'file';
+				const mimeType = binaryItem.mimeType || mimeTypeOfExtension(extensionOf(fileName));
+				// A name without an extension gets the one its MIME type implies: DingTalk checks the extension.
+				if (!extensionOf(fileName) && extensionOfMimeType(mimeType))
+					fileName = `${fileName}.${extensionOfMimeType(mimeType)}`;
+				const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
+				const requested = String(ctx.getNodeParameter('mediaType', itemIndex, 'auto'));
+				const resolved = resolveMediaType(requested, fileName, mimeType, bytes.length);
+				if ('reason' in resolved) throw refuse(resolved.field, resolved.reason);
+				const contentType =
+					mimeTypeOfExtension(extensionOf(fileName)) ?? mimeType ?? 'application/octet-stream';
+				Object.assign(state, { fileName, fileSize: bytes.length, mimeType: contentType });
+				return {
+					...call,
+					// The type goes in the query too: DingTalk's page notes some clients need it there.
+					query: { [MEDIA_TYPE_FIELD]: resolved.type },
+					multipart: () =>
+						buildMultipart(
+							{ [MEDIA_TYPE_FIELD]: resolved.type },
+							{ fieldName: MEDIA_FILE_PART, fileName, contentType, bytes },
+						),
+				};
+			},
+			postReceive: ({ itemIndex, state }, answer) => ({
+				json: {
+					mediaId: answer.media_id,
+					type: answer.type,
+					createdAt:
+						typeof answer.created_at === 'number'
+							? new Date(answer.created_at).toISOString()
+							: answer.created_at,
+					fileName: state.fileName,
+					fileSize: state.fileSize,
+					mimeType: state.mimeType,
+				},
+				pairedItem: { item: itemIndex },
+			}),
+			concurrency: 2,
+		},
 	},
 };

@@ -1,29 +1,13 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { extensionOf, mimeTypeOfExtension, sniffExtension } from '../../shared/binary';
-import { defaultRobotCodeOf } from '../../shared/app';
-import { DOWNLOAD_CODE, idProperty, ROBOT_CODE } from '../../shared/descriptions';
-import { readId, type DingTalkOperation } from '../../shared/operation';
-import { PATHS } from '../../shared/wire';
+import { extensionOf, mimeTypeOfExtension, sniffExtension } from '../../../shared/binary';
+import { defaultRobotCodeOf } from '../../../shared/app';
+import { DOWNLOAD_CODE, idProperty, ROBOT_CODE } from '../../../shared/descriptions';
+import { readId, type DingTalkResource } from '../../../shared/operation';
+import { PATHS } from '../../../shared/wire';
 
 const showForDownload = { resource: ['robotFile'], operation: ['download'] };
 
-export const robotFileDescription: INodeProperties[] = [
-	{
-		displayName: 'Operation',
-		name: 'operation',
-		type: 'options',
-		noDataExpression: true,
-		displayOptions: { show: { resource: ['robotFile'] } },
-		options: [
-			{
-				name: 'Download',
-				value: 'download',
-				action: 'Download a file sent to the robot',
-				description: 'Download a file, picture, voice clip or video a user sent to the robot',
-			},
-		],
-		default: 'download',
-	},
+const robotFileFields: INodeProperties[] = [
 	idProperty(
 		DOWNLOAD_CODE,
 		showForDownload,
@@ -83,38 +67,53 @@ export function restoreFileName(requestedName: string, downloadUrl: string, byte
 	return `${base}.${sniffed ?? 'bin'}`;
 }
 
-export const robotFileOperations: Record<string, DingTalkOperation> = {
-	download: {
-		call: { family: 'new', method: 'POST', path: PATHS.robotFileDownload, sendsMessage: false },
-		preSend: async ({ ctx, itemIndex, transport }, call) => ({
-			...call,
-			json: {
-				downloadCode: readId(ctx, itemIndex, DOWNLOAD_CODE),
-				robotCode: readId(ctx, itemIndex, ROBOT_CODE, defaultRobotCodeOf(transport.credentials)),
+export const robotFile: DingTalkResource = {
+	option: { name: 'Robot File', value: 'robotFile' },
+	defaultOperation: 'download',
+	fields: robotFileFields,
+	operations: {
+		download: {
+			option: {
+				name: 'Download',
+				action: 'Download a file sent to the robot',
+				description: 'Download a file, picture, voice clip or video a user sent to the robot',
 			},
-		}),
-		postReceive: async ({ ctx, itemIndex, transport }, answer) => {
-			const downloadUrl = String(answer.downloadUrl ?? '');
-			if (!ctx.getNodeParameter('downloadContent', itemIndex, true)) {
-				// Returning the temporary link is this setting's job; it is the only place it appears.
-				return { json: { downloadUrl }, pairedItem: { item: itemIndex } };
-			}
-			const bytes = await transport.fetchSignedFile(downloadUrl, itemIndex);
-			const fileName = restoreFileName(
-				String(ctx.getNodeParameter('fileName', itemIndex, '')),
-				downloadUrl,
-				bytes,
-			);
-			const mimeType = mimeTypeOfExtension(extensionOf(fileName)) ?? 'application/octet-stream';
-			const property =
-				String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
-			const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
-			return {
-				json: { fileName, fileExtension: extensionOf(fileName), mimeType, fileSize: bytes.length },
-				binary: { [property]: binary },
-				pairedItem: { item: itemIndex },
-			};
+			call: { family: 'new', method: 'POST', path: PATHS.robotFileDownload, sendsMessage: false },
+			preSend: async ({ ctx, itemIndex, transport }, call) => ({
+				...call,
+				json: {
+					downloadCode: readId(ctx, itemIndex, DOWNLOAD_CODE),
+					robotCode: readId(ctx, itemIndex, ROBOT_CODE, defaultRobotCodeOf(transport.credentials)),
+				},
+			}),
+			postReceive: async ({ ctx, itemIndex, transport }, answer) => {
+				const downloadUrl = String(answer.downloadUrl ?? '');
+				if (!ctx.getNodeParameter('downloadContent', itemIndex, true)) {
+					// Returning the temporary link is this setting's job; it is the only place it appears.
+					return { json: { downloadUrl }, pairedItem: { item: itemIndex } };
+				}
+				const bytes = await transport.fetchSignedFile(downloadUrl, itemIndex);
+				const fileName = restoreFileName(
+					String(ctx.getNodeParameter('fileName', itemIndex, '')),
+					downloadUrl,
+					bytes,
+				);
+				const mimeType = mimeTypeOfExtension(extensionOf(fileName)) ?? 'application/octet-stream';
+				const property =
+					String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
+				const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
+				return {
+					json: {
+						fileName,
+						fileExtension: extensionOf(fileName),
+						mimeType,
+						fileSize: bytes.length,
+					},
+					binary: { [property]: binary },
+					pairedItem: { item: itemIndex },
+				};
+			},
+			concurrency: 4,
 		},
-		concurrency: 4,
 	},
 };

@@ -41,20 +41,19 @@ export interface DingTalkCall {
 	multipart?: () => { body: Buffer; contentType: string };
 	/** DingTalk may have carried it out when the answer is lost: never sent twice (duplicates in a chat). */
 	sendsMessage: boolean;
-	timeoutMs?: number;
 }
 
 export interface TransportOptions {
 	callsPerSecond: number;
 	maxRetries: number;
-	/** Seconds to wait for an answer; 0 keeps each call's own default. */
+	/** Milliseconds to wait for DingTalk to send anything (an idle timeout, so long uploads still work). */
 	timeout: number;
 }
 
 export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
 	callsPerSecond: CALLS_PER_SECOND_PER_APP_AND_API,
 	maxRetries: 4,
-	timeout: 0,
+	timeout: 60_000,
 };
 
 // Refresh this long before DingTalk's expiry (at most a tenth of the token's life), so no call races
@@ -264,7 +263,7 @@ export class DingTalkTransport {
 					encoding: 'arraybuffer',
 					returnFullResponse: true,
 					ignoreHttpStatusErrors: true,
-					timeout: this.timeoutMs(300_000),
+					timeout: this.options.timeout,
 				})) as { statusCode: number; body: unknown };
 			} catch (error) {
 				if (attempt < this.options.maxRetries) {
@@ -367,11 +366,6 @@ export class DingTalkTransport {
 		return token ? [...this.secrets, token] : this.secrets;
 	}
 
-	/** The node's Timeout option when set, else the call's own default. */
-	private timeoutMs(defaultMs: number): number {
-		return this.options.timeout > 0 ? this.options.timeout * 1000 : defaultMs;
-	}
-
 	/** DingTalk's limit belongs to the app and the API. */
 	private rateKey(call: DingTalkCall): string {
 		return `${this.appIdentity} ${call.family} ${call.path}`;
@@ -397,7 +391,7 @@ export class DingTalkTransport {
 			json: true,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
-			timeout: this.timeoutMs(call.timeoutMs ?? 60_000),
+			timeout: this.options.timeout,
 		};
 		if (call.multipart) {
 			const { body, contentType } = call.multipart();

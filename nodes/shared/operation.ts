@@ -3,6 +3,7 @@ import {
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
+	type INodeProperties,
 } from 'n8n-workflow';
 import type { DingTalkCall, DingTalkTransport } from './transport';
 
@@ -21,7 +22,9 @@ export interface ItemContext {
  * It is executed by the node through the shared transport, not by n8n's routing engine.
  */
 export interface DingTalkOperation {
-	call: Pick<DingTalkCall, 'family' | 'method' | 'path' | 'sendsMessage' | 'timeoutMs'>;
+	/** Its entry in the editor's Operation list: an operation cannot be listed without its behaviour. */
+	option: { name: string; action: string; description: string };
+	call: Pick<DingTalkCall, 'family' | 'method' | 'path' | 'sendsMessage'>;
 	/** Query parameter name -> node parameter it is read from (validated as an ID). */
 	query?: Record<string, IdField>;
 	/** JSON body field -> node parameter it is read from (validated as an ID). */
@@ -35,6 +38,36 @@ export interface DingTalkOperation {
 	) => Promise<INodeExecutionData> | INodeExecutionData;
 	/** How many items may be in flight at once; sends keep to 1 so messages arrive in item order. */
 	concurrency: number;
+}
+
+/**
+ * A resource: its entry in the editor's Resource list, its operations (keyed by the Operation value the
+ * editor stores) and the fields they use. The node builds the Resource and Operation lists from these
+ * objects, so every value the editor offers has an operation behind it.
+ */
+export interface DingTalkResource {
+	option: { name: string; value: string };
+	operations: Record<string, DingTalkOperation>;
+	defaultOperation: string;
+	/** The operations' fields, each with displayOptions naming the operations that show it. */
+	fields: INodeProperties[];
+}
+
+/** The editor's Operation list of a resource, built from its operations. */
+export function operationProperty(resource: DingTalkResource): INodeProperties {
+	const options = Object.entries(resource.operations)
+		.map(([value, operation]) => ({ ...operation.option, value }))
+		.sort((a, b) => a.name.localeCompare(b.name));
+	const { defaultOperation } = resource;
+	return {
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: [resource.option.value] } },
+		options,
+		default: defaultOperation,
+	};
 }
 
 export interface IdField {

@@ -1,6 +1,7 @@
 'use strict';
-// Three projects: unit (pure logic), integration (our code against the DingTalk sandbox over HTTP)
-// and e2e (the packed package inside a real n8n process, against the sandbox).
+// Four projects: unit (pure logic, no network), sandbox (the DingTalk sandbox itself, over HTTP),
+// integration (our node in a real n8n-core execution context against the sandbox) and e2e (the packed
+// package inside a real n8n process, against the sandbox).
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', diagnostics: false }];
 
 const common = {
@@ -10,22 +11,12 @@ const common = {
 	modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.runtime/', '<rootDir>/.e2e/'],
 };
 
+const project = (name) => ({
+	displayName: name,
+	testMatch: [`<rootDir>/test/${name}/**/*.test.[jt]s`],
+	...common,
+});
+
 module.exports = {
-	projects: [
-		{
-			displayName: 'unit',
-			testMatch: ['<rootDir>/test/unit/**/*.test.[jt]s'],
-			...common,
-		},
-		{
-			displayName: 'integration',
-			testMatch: ['<rootDir>/test/integration/**/*.test.[jt]s'],
-			...common,
-		},
-		{
-			displayName: 'e2e',
-			testMatch: ['<rootDir>/test/e2e/**/*.test.[jt]s'],
-			...common,
-		},
-	],
+	projects: ['unit', 'sandbox', 'integration', 'e2e'].map(project),
 };

@@ -15,12 +15,7 @@ import {
 	tokenFromAnswer,
 	tokenRequestOf,
 } from '../nodes/shared/app';
-import {
-	LEGACY_TOKEN_QUERY,
-	PATHS,
-	REGION_BASE_URLS,
-	TOKEN_HEADER,
-} from '../nodes/shared/wire';
+import { LEGACY_TOKEN_QUERY, PATHS, REGION_BASE_URLS, TOKEN_HEADER } from '../nodes/shared/wire';
 
 export class DingTalkApi implements ICredentialType {
 	name = 'dingTalkApi';

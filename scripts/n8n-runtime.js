@@ -1,21 +1,45 @@
 'use strict';
-// Installs and locates the real n8n releases the dev loop and the end-to-end suite run against.
-// Everything lands in .runtime/ (git-ignored) so a clean clone, a developer and CI do the same steps.
-const { execFileSync } = require('node:child_process');
+// Installs and locates the real n8n releases that `npm run dev`, `npm run demo`, the benchmarks and the
+// end-to-end suite run against. Everything lands in .runtime/ (git-ignored), installed on first use, so
+// a clean clone, a developer and CI take exactly the same steps. Why each step is as it is: README,
+// "Running a real n8n here".
+const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const RUNTIME_DIR = process.env.DINGTALK_RUNTIME_DIR || path.join(ROOT, '.runtime');
+const DEFAULT_RUNTIME_DIR = process.env.DINGTALK_RUNTIME_DIR || path.join(ROOT, '.runtime');
 
-// Pinned lines (see ../shared/n8n-runtime.md): 2.41.3 is not installable from the registry here.
+// Pinned: n8n 2.41.3, the newest 2.x, cannot be installed from the npm registry (a dependency version
+// is missing). 1.123.81 is the last 1.x; it names a spreadsheet library by a URL outside the registry,
+// hence the override.
 const LINES = {
 	2: { version: '2.41.1', nodeMajor: 24 },
 	1: { version: '1.123.81', nodeMajor: 20, overrides: { xlsx: '0.18.5' } },
 };
 
+// Written only after the installed n8n was seen to work; an older marker (or none) means "check again".
+const MARKER_FORMAT = 2;
+
 function log(message) {
 	process.stderr.write(`[n8n-runtime] ${message}\n`);
+}
+
+/**
+ * The environment for npm and n8n child processes. npm hands a project's `ignore-scripts=true` to every
+ * child of `npm test` / `npm run …` as npm_config_ignore_scripts: an `npm rebuild` run with it says
+ * "rebuilt dependencies successfully" and builds nothing. It is dropped here; each npm command below
+ * says itself whether scripts run.
+ */
+function childEnv(nodeBin, nodeDir, base = process.env) {
+	const env = {};
+	for (const [key, value] of Object.entries(base)) {
+		if (!/^npm_config_ignore_scripts$/i.test(key)) env[key] = value;
+	}
+	env.PATH = `${path.dirname(nodeBin)}${path.delimiter}${base.PATH ?? ''}`;
+	// The machine's npm config points nodedir at the system Node's headers: wrong for another major.
+	if (nodeDir) env.npm_config_nodedir = nodeDir;
+	return env;
 }
 
 function run(cmd, args, options) {
@@ -28,10 +52,11 @@ function currentNodeMajor() {
 }
 
 /** A Node binary of the wanted major: the machine's own, or one installed from the npm registry. */
-function ensureNode(major) {
+function ensureNode(major, runtimeDir) {
 	if (currentNodeMajor() === major) return { nodeBin: process.execPath, nodeDir: undefined };
-	const dir = path.join(RUNTIME_DIR, `node${major}`);
+	const dir = path.join(runtimeDir, `node${major}`);
 	const nodeBin = path.join(dir, 'node_modules', 'node', 'bin', 'node');
+	// The registry package node-<platform>-<arch> carries the binary and the headers for native builds.
 	const nodeDir = path.join(
 		dir,
 		'node_modules',
@@ -39,62 +64,143 @@ function ensureNode(major) {
 		'node_modules',
 		`node-${process.platform}-${process.arch}`,
 	);
-	if (!fs.existsSync(nodeBin)) {
+	const works = () =>
+		spawnSync(nodeBin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.startsWith(
+			`${major}.`,
+		);
+	if (!works()) {
 		fs.mkdirSync(dir, { recursive: true });
 		fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true }));
 		// Its install script fetches the real binary package: it must run with scripts enabled.
-		run('npm', ['install', `node@${major}`, '--no-save', '--ignore-scripts=false'], { cwd: dir });
+		run('npm', ['install', `node@${major}`, '--no-save', '--ignore-scripts=false'], {
+			cwd: dir,
+			env: childEnv(process.execPath, undefined),
+		});
+		if (!works()) {
+			throw new Error(
+				`Node.js ${major} could not be installed from the npm registry into ${dir}: ` +
+					`${nodeBin} does not run. Remove ${dir} and try again; the registry must be reachable.`,
+			);
+		}
 	}
 	return { nodeBin, nodeDir };
 }
 
-function envFor(nodeBin, nodeDir) {
-	const env = {
-		...process.env,
-		PATH: `${path.dirname(nodeBin)}${path.delimiter}${process.env.PATH}`,
-	};
-	// The machine's npm config points nodedir at Node 20's headers: wrong for another major.
-	if (nodeDir) env.npm_config_nodedir = nodeDir;
-	return env;
+/**
+ * Why an installed n8n would not work, or undefined when it does: SQLite's native module must load
+ * (without it n8n stops with "SQLite package has not been found installed") and `n8n --version` must
+ * print the pinned version.
+ */
+function problemOf(runtime) {
+	const sqlite = spawnSync(
+		runtime.nodeBin,
+		[
+			'-e',
+			`const s = require(${JSON.stringify(path.join(runtime.dir, 'node_modules', 'sqlite3'))});` +
+				`new s.Database(':memory:').close();`,
+		],
+		{ encoding: 'utf8', env: runtime.env },
+	);
+	if (sqlite.status !== 0) {
+		const reason = (sqlite.stderr || '').split('\n').find((line) => /Error/.test(line)) ?? '';
+		return `SQLite's native module does not load (${reason.trim() || `exit ${sqlite.status}`})`;
+	}
+	const version = spawnSync(runtime.nodeBin, [runtime.n8nBin, '--version'], {
+		encoding: 'utf8',
+		env: runtime.env,
+	});
+	const printed = (version.stdout || '').trim().split('\n').pop();
+	if (printed !== runtime.version) {
+		return `\`n8n --version\` printed "${printed ?? ''}" (exit ${version.status}), not ${runtime.version}`;
+	}
+	return undefined;
 }
 
-/** Installs (once) and returns the paths of the pinned n8n of a major line (1 or 2). */
-function ensureN8n(line) {
-	const spec = LINES[line];
+function markerIsCurrent(marker) {
+	try {
+		return JSON.parse(fs.readFileSync(marker, 'utf8')).format === MARKER_FORMAT;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * Installs (once) and returns the paths of the pinned n8n of a major line (1 or 2). The install is
+ * checked before it is recorded: an n8n that does not start is reported with what to do, never cached.
+ */
+function ensureN8n(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } = {}) {
+	const spec = lines[line];
 	if (!spec) throw new Error(`unknown n8n line ${line}`);
-	const { nodeBin, nodeDir } = ensureNode(spec.nodeMajor);
-	const dir = path.join(RUNTIME_DIR, `n8n-${spec.version}`);
+	const { nodeBin, nodeDir } = ensureNode(spec.nodeMajor, runtimeDir);
+	const dir = path.join(runtimeDir, `n8n-${spec.version}`);
 	const n8nBin = path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n');
 	const marker = path.join(dir, '.installed');
-	const env = envFor(nodeBin, nodeDir);
-	if (!fs.existsSync(marker)) {
-		const started = Date.now();
+	const runtime = { version: spec.version, nodeBin, n8nBin, env: childEnv(nodeBin, nodeDir), dir };
+	if (markerIsCurrent(marker)) return runtime;
+
+	const started = Date.now();
+	if (!fs.existsSync(n8nBin)) {
 		fs.mkdirSync(dir, { recursive: true });
 		const pkg = { private: true, dependencies: { n8n: spec.version } };
 		if (spec.overrides) pkg.overrides = spec.overrides;
 		fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
-		// Without --ignore-scripts an optional Kafka client tries to download zlib from the internet.
-		run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
-			cwd: dir,
-			env,
-		});
-		// SQLite's native module is the only one n8n needs built.
-		run('npm', ['rebuild', 'sqlite3', '--build-from-source'], { cwd: dir, env });
-		fs.writeFileSync(marker, new Date().toISOString());
-		log(`n8n ${spec.version} installed in ${Math.round((Date.now() - started) / 1000)} s`);
+		// With scripts on, an optional Kafka client tries to download zlib from the internet.
+		run(
+			'npm',
+			['install', '--ignore-scripts=true', '--no-audit', '--no-fund', '--loglevel=error'],
+			{
+				cwd: dir,
+				env: runtime.env,
+			},
+		);
 	}
-	return { version: spec.version, nodeBin, n8nBin, env, dir };
+	if (problemOf(runtime)) {
+		// SQLite's native module is the only one n8n needs built; its build script must run.
+		try {
+			run('npm', ['rebuild', 'sqlite3', '--build-from-source', '--ignore-scripts=false'], {
+				cwd: dir,
+				env: runtime.env,
+			});
+		} catch (error) {
+			log(`the SQLite build failed: ${error.message.split('\n')[0]}`);
+		}
+	}
+	const problem = problemOf(runtime);
+	if (problem) {
+		throw new Error(
+			`n8n ${spec.version} was installed into ${dir} but does not work: ${problem}. ` +
+				'Building SQLite needs python3, make and a C++ compiler, and npm must run its build script. ' +
+				`Fix the cause shown above, then run the command again (it resumes; \`rm -rf ${dir}\` starts over).`,
+		);
+	}
+	fs.writeFileSync(
+		marker,
+		JSON.stringify({
+			format: MARKER_FORMAT,
+			version: spec.version,
+			checkedAt: new Date().toISOString(),
+		}),
+	);
+	log(
+		`n8n ${spec.version} installed and checked in ${Math.round((Date.now() - started) / 1000)} s`,
+	);
+	return runtime;
 }
 
-module.exports = { ensureN8n, LINES, RUNTIME_DIR };
+/** Whether a line is installed and was checked (then ensureN8n returns at once). */
+function isInstalled(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } = {}) {
+	const spec = lines[line];
+	return (
+		Boolean(spec) && markerIsCurrent(path.join(runtimeDir, `n8n-${spec.version}`, '.installed'))
+	);
+}
+
+module.exports = { ensureN8n, isInstalled, childEnv, LINES, DEFAULT_RUNTIME_DIR };
 
 if (require.main === module) {
 	const lines = process.argv.slice(2).length ? process.argv.slice(2) : ['2'];
 	for (const line of lines) {
 		const runtime = ensureN8n(line);
-		execFileSync(runtime.nodeBin, [runtime.n8nBin, '--version'], {
-			env: runtime.env,
-			stdio: 'inherit',
-		});
+		log(`n8n ${runtime.version}: ${runtime.n8nBin} (Node ${runtime.nodeBin})`);
 	}
 }

@@ -123,11 +123,12 @@ function freePort() {
  * is not installed yet: the first one installs, the others wait for it.
  */
 async function ensureRuntime(line) {
-	const { ensureN8n, LINES, RUNTIME_DIR } = require(path.join(ROOT, 'scripts', 'n8n-runtime.js'));
+	const { ensureN8n, isInstalled, LINES, DEFAULT_RUNTIME_DIR: RUNTIME_DIR } = require(
+		path.join(ROOT, 'scripts', 'n8n-runtime.js'),
+	);
 	const spec = LINES[line];
 	if (!spec) throw new Error(`unknown n8n line ${line}`);
-	if (fs.existsSync(path.join(RUNTIME_DIR, `n8n-${spec.version}`, '.installed')))
-		return ensureN8n(line);
+	if (isInstalled(line)) return ensureN8n(line);
 	fs.mkdirSync(RUNTIME_DIR, { recursive: true });
 	const lock = path.join(RUNTIME_DIR, `.install-n8n-${spec.version}.lock`);
 	const staleMs = 30 * 60 * 1000;
@@ -265,13 +266,12 @@ function summarizeError(error) {
 
 class N8nInstance {
 	/**
-	 * @param {{ line?: 1|2, name?: string, env?: Record<string,string>, installPackage?: boolean }} options
+	 * @param {{ line?: 1|2, name?: string, env?: Record<string,string> }} options
 	 */
-	constructor({ line = 2, name = 'e2e', env = {}, installPackage = true } = {}) {
+	constructor({ line = 2, name = 'e2e', env = {} } = {}) {
 		this.line = Number(line);
 		this.name = name;
 		this.extraEnv = env;
-		this.installPackageOnSetup = installPackage;
 		this.userFolder = path.join(E2E_DIR, `${name}-n8n${this.line}`);
 		this.packageDir = path.join(this.userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME);
 		this.runtime = undefined;
@@ -291,7 +291,7 @@ class N8nInstance {
 		this.runtime = await ensureRuntime(this.line);
 		if (fresh) fs.rmSync(this.userFolder, { recursive: true, force: true });
 		fs.mkdirSync(path.join(this.userFolder, 'tmp'), { recursive: true });
-		if (this.installPackageOnSetup) await this.installPackage(await packPackage());
+		await this.installPackage(await packPackage());
 		return this;
 	}
 
@@ -546,13 +546,6 @@ class N8nInstance {
 		return { ...row, createdMs: Date.parse(`${String(row.createdAt).replace(' ', 'T')}Z`) };
 	}
 
-	/** importWorkflow + execute. */
-	async run(workflow, options) {
-		const normalized = normalizeWorkflow(workflow);
-		await this.importWorkflow(normalized);
-		return await this.execute(normalized.id, options);
-	}
-
 	/**
 	 * `n8n start` (editor + API) for the dev loop. Resolves, once http://localhost:<port>/rest/settings answers 200,
 	 * with the running ChildProcess (plus `child.url` and `child.stop()`); rejects if n8n exits first.
@@ -648,15 +641,4 @@ function normalizeWorkflow(workflow) {
 	};
 }
 
-module.exports = {
-	N8nInstance,
-	packPackage,
-	PACKAGE_NAME,
-	nodeType,
-	credentialType,
-	nodeOutput,
-	parseExecuteOutput,
-	parseCliError,
-	E2E_DIR,
-	ENCRYPTION_KEY,
-};
+module.exports = { N8nInstance, nodeType, credentialType, PACKAGE_NAME };

@@ -2,7 +2,8 @@
 // A local stand-in for the DingTalk server API, for tests and `npm run sandbox`.
 // Three HTTP servers like the real service: the new API host (api.dingtalk.com), the legacy
 // host (oapi.dingtalk.com) and a file host serving signed download URLs (an OSS bucket).
-// Wire facts follow /work/shared/dingtalk-api.md and DingTalk's own API pages.
+// Wire facts follow DingTalk's own API pages; where they are silent, test/sandbox/README.md says what
+// the sandbox assumes.
 const http = require('node:http');
 const crypto = require('node:crypto');
 const { Readable } = require('node:stream');

@@ -2,7 +2,7 @@
 // Tests of the DingTalk sandbox itself, over real HTTP: the other integration and e2e tests trust it.
 const crypto = require('node:crypto');
 const FormData = require('form-data');
-const { createSandbox, DEMO, PATHS } = require('../sandbox/server');
+const { createSandbox, DEMO, PATHS } = require('./server');
 
 const P = PATHS;
 const MiB = 1024 * 1024;

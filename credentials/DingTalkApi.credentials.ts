@@ -12,6 +12,7 @@ import {
 	asAppCredentials,
 	familyOfUrl,
 	fullUrlOf,
+	storedTokenOf,
 	tokenFromAnswer,
 	tokenRequestOf,
 } from '../nodes/shared/app';
@@ -96,10 +97,13 @@ export class DingTalkApi implements ICredentialType {
 			description: 'The corpId of the organisation that authorised the suite',
 			displayOptions: { show: { appType: ['thirdParty'] } },
 		},
+		// The ticket is what DingTalk trades for the organisation's token: a secret like the others.
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
 		{
 			displayName: 'Suite Ticket',
 			name: 'suiteTicket',
 			type: 'string',
+			typeOptions: { password: true },
 			default: '',
 			required: true,
 			description: 'The latest suite ticket DingTalk pushed to your suite (about every 5 hours)',
@@ -162,6 +166,16 @@ export class DingTalkApi implements ICredentialType {
 			type: 'hidden',
 			default: 0,
 		},
+		{
+			// Which app the stored token was issued for: after the credential is edited to another app,
+			// corp or secret, the old token is not used.
+			displayName: 'Token Issued For',
+			name: 'tokenIssuedFor',
+			type: 'hidden',
+			// A hash that includes the app's secret.
+			typeOptions: { password: true },
+			default: '',
+		},
 	];
 
 	// n8n calls this when the stored token is empty and persists what it returns, so one token serves
@@ -171,6 +185,7 @@ export class DingTalkApi implements ICredentialType {
 		const answer = (await this.helpers.httpRequest(tokenRequestOf(app))) as {
 			statusCode?: number;
 			body?: unknown;
+			headers?: Record<string, unknown>;
 		};
 		return tokenFromAnswer(answer, Date.now(), credentials);
 	}
@@ -182,7 +197,9 @@ export class DingTalkApi implements ICredentialType {
 	): Promise<IHttpRequestOptions> => {
 		const app = asAppCredentials(credentials);
 		const family = familyOfUrl(app, fullUrlOf(requestOptions));
-		const token = String(app.accessToken ?? '');
+		// A token issued for the app this credential named before an edit is not sent.
+		const token = storedTokenOf(app);
+		if (token === undefined) return requestOptions;
 		if (family === 'new') {
 			return { ...requestOptions, headers: { ...requestOptions.headers, [TOKEN_HEADER]: token } };
 		}

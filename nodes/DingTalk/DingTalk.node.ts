@@ -19,11 +19,7 @@ import {
 	type DingTalkResource,
 	type ItemContext,
 } from '../shared/operation';
-import {
-	DEFAULT_TRANSPORT_OPTIONS,
-	DingTalkTransport,
-	type TransportOptions,
-} from '../shared/transport';
+import { DingTalkTransport, readTransportOptions } from '../shared/transport';
 import { CALLS_PER_SECOND_PER_APP_AND_API } from '../shared/wire';
 
 /** Every resource the node offers; the editor's Resource and Operation lists are built from these. */
@@ -112,11 +108,18 @@ export class DingTalk implements INodeType {
 				`The operation "${operationName}" of "${resource}" is not supported`,
 			);
 		}
-		const requested = this.getNodeParameter('requestOptions', 0, {}) as Partial<TransportOptions>;
-		const transport = await DingTalkTransport.open(this, {
-			...DEFAULT_TRANSPORT_OPTIONS,
-			...requested,
-		});
+		if (operation.call.sendsMessage && this.getNode().retryOnFail) {
+			// n8n's Retry On Fail runs the whole node again: every item, the delivered ones too.
+			throw new NodeOperationError(
+				this.getNode(),
+				'Retry On Fail is on: it would send the messages of this node again, the delivered ones too',
+				{
+					description:
+						'Turn off Settings > Retry On Fail for this node. The node retries by itself what is safe to retry (rate limits, busy answers, connections that never reached DingTalk; see Request Options > Max Retries) and never repeats a send that may have been delivered. Nothing was sent to DingTalk.',
+				},
+			);
+		}
+		const transport = await DingTalkTransport.open(this, readTransportOptions(this));
 
 		const results = await mapItems(items.length, operation.concurrency, async (itemIndex) => {
 			const item: ItemContext = { ctx: this, transport, itemIndex, state: {} };

@@ -2,8 +2,11 @@ import { createHash } from 'crypto';
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
 import {
 	DEFAULT_TOKEN_LIFETIME_SECONDS,
+	glimpse,
+	isNewApiPath,
 	PATHS,
 	REGION_BASE_URLS,
+	REQUEST_ID_HEADER,
 	type ApiFamily,
 	type DingTalkFailure,
 	type Region,
@@ -24,6 +27,8 @@ export interface DingTalkAppCredentials {
 	robotCode?: string;
 	accessToken?: string;
 	expiresAt?: number;
+	/** The app identity (appIdentityOf) the stored token was issued for. */
+	tokenIssuedFor?: string;
 }
 
 export function asAppCredentials(data: ICredentialDataDecryptedObject): DingTalkAppCredentials {
@@ -44,46 +49,50 @@ export function baseUrlsOf(credentials: DingTalkAppCredentials): Record<ApiFamil
 	return REGION_BASE_URLS[credentials.region] ?? REGION_BASE_URLS.china;
 }
 
-/** Which API family a full URL belongs to, or undefined for any other host (which never gets the token). */
+/**
+ * Which API family a full URL belongs to, or undefined for any other host (which never gets the
+ * token). When both base URLs match (one gateway for both, or nested custom URLs), the path decides:
+ * new-API paths start with /v1.0/ or /v2.0/.
+ */
 export function familyOfUrl(
 	credentials: DingTalkAppCredentials,
 	url: string,
 ): ApiFamily | undefined {
 	const bases = baseUrlsOf(credentials);
-	const matches = (Object.keys(bases) as ApiFamily[]).filter(
-		(family) =>
-			bases[family] !== '' &&
-			(url === bases[family] ||
-				url.startsWith(`${bases[family]}/`) ||
-				url.startsWith(`${bases[family]}?`)),
-	);
-	// With nested custom base URLs the longer (more specific) one wins.
-	matches.sort((a, b) => bases[b].length - bases[a].length);
-	return matches[0];
+	const under = (base: string) =>
+		base !== '' && (url === base || url.startsWith(`${base}/`) || url.startsWith(`${base}?`));
+	const matches = (Object.keys(bases) as ApiFamily[]).filter((family) => under(bases[family]));
+	if (matches.length < 2) return matches[0];
+	return isNewApiPath(url.slice(bases.new.length)) ? 'new' : 'legacy';
 }
 
-export function fullUrlOf(options: IHttpRequestOptions): string {
-	const url = options.url ?? '';
+export function fullUrlOf(options: IHttpRequestOptions & { uri?: string }): string {
+	const url = options.url ?? options.uri ?? '';
 	if (/^https?:\/\//i.test(url) || !options.baseURL) return url;
 	return `${withoutTrailingSlash(options.baseURL)}${url.startsWith('/') ? '' : '/'}${url}`;
 }
 
-/** Stable identity of the app behind a credential: tokens and rate limits belong to the app. */
+/**
+ * Stable identity of the app behind a credential: tokens, rate limits and the stored token belong to
+ * it. The secret is part of it, so a credential that knows only an AppKey never rides on another's
+ * token; the suite ticket is not (it rotates every few hours and names no other app).
+ */
 export function appIdentityOf(credentials: DingTalkAppCredentials): string {
 	const parts =
 		credentials.appType === 'thirdParty'
-			? [
-					'thirdParty',
-					credentials.suiteKey,
-					credentials.suiteSecret,
-					credentials.authCorpId,
-					credentials.suiteTicket,
-				]
+			? ['thirdParty', credentials.suiteKey, credentials.suiteSecret, credentials.authCorpId]
 			: ['internal', credentials.clientId, credentials.clientSecret];
 	parts.push(baseUrlsOf(credentials).new);
 	return createHash('sha256')
-		.update(parts.map((part) => part ?? '').join('\n'))
+		.update(parts.map((part) => String(part ?? '').trim()).join('\n'))
 		.digest('hex');
+}
+
+/** The stored token, when it was issued for this credential's app as it is configured now. */
+export function storedTokenOf(credentials: DingTalkAppCredentials): string | undefined {
+	const token = credentials.accessToken;
+	if (!token || credentials.tokenIssuedFor !== appIdentityOf(credentials)) return undefined;
+	return token;
 }
 
 /** The robot code to use when an operation leaves it empty: an internal app's robot code is its AppKey. */
@@ -103,10 +112,31 @@ export function secretsOf(credentials: DingTalkAppCredentials): string[] {
 	].filter((value): value is string => typeof value === 'string' && value.length >= 4);
 }
 
+const SECRET_FIELD_NAMES =
+	'access_?token|accessToken|appSecret|app_secret|appsecret|clientSecret|client_secret|suiteSecret|suite_secret|suiteTicket|suite_ticket|ticket';
+// Each pattern keeps the name and hides the value: query strings, JSON, header lines, signed URLs.
+const SECRET_PATTERNS: Array<[RegExp, string]> = [
+	[new RegExp(`((?:${SECRET_FIELD_NAMES})=)[^&\\s"'<>]+`, 'gi'), '$1[redacted]'],
+	[new RegExp(`("(?:${SECRET_FIELD_NAMES})"\\s*:\\s*)"[^"]*"`, 'gi'), '$1"[redacted]"'],
+	[/(x-acs-dingtalk-access-token["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1[redacted]'],
+	[/((?:Signature|OSSAccessKeyId|security-token|x-oss-signature)=)[^&\s"'<>]+/gi, '$1[redacted]'],
+];
+
+/** Hides secrets in any text: each secret as such and URL-encoded, and secret-looking fields by name. */
 export function redact(text: string, secrets: string[]): string {
 	let result = text;
-	for (const secret of secrets) result = result.split(secret).join('[redacted]');
-	return result.replace(/(access_token=)[^&\s"']+/gi, '$1[redacted]');
+	for (const secret of secrets) {
+		for (const form of new Set([
+			secret,
+			encodeURIComponent(secret),
+			JSON.stringify(secret).slice(1, -1),
+		])) {
+			result = result.split(form).join('[redacted]');
+		}
+	}
+	for (const [pattern, replacement] of SECRET_PATTERNS)
+		result = result.replace(pattern, replacement);
+	return result;
 }
 
 /** The request that obtains an access token for the credential's app type. */
@@ -117,6 +147,8 @@ export function tokenRequestOf(credentials: DingTalkAppCredentials): IHttpReques
 		json: true,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
+		// The secret is in the body: it goes to the configured host and nowhere else.
+		disableFollowRedirect: true,
 		timeout: 30_000,
 	};
 	if (credentials.appType === 'thirdParty') {
@@ -157,12 +189,14 @@ export const TOKEN_FAILURE = Symbol.for('n8n-nodes-dingtalk-files.tokenFailure')
 
 /** Reads the token API's answer into the credential's stored fields. */
 export function tokenFromAnswer(
-	answer: { statusCode?: number; body?: unknown },
+	answer: { statusCode?: number; body?: unknown; headers?: Record<string, unknown> },
 	now: number,
 	credentials?: object,
-): { accessToken: string; expiresAt: number } {
+): { accessToken: string; expiresAt: number; tokenIssuedFor: string } {
 	const status = answer.statusCode ?? 0;
-	const body = (answer.body ?? {}) as Record<string, unknown>;
+	const body = (
+		answer.body !== null && typeof answer.body === 'object' ? answer.body : {}
+	) as Record<string, unknown>;
 	if (
 		status >= 200 &&
 		status < 300 &&
@@ -171,13 +205,19 @@ export function tokenFromAnswer(
 	) {
 		const lifetime =
 			Number(body.expireIn) > 0 ? Number(body.expireIn) : DEFAULT_TOKEN_LIFETIME_SECONDS;
-		return { accessToken: body.accessToken, expiresAt: now + lifetime * 1000 };
+		return {
+			accessToken: body.accessToken,
+			expiresAt: now + lifetime * 1000,
+			tokenIssuedFor: credentials ? appIdentityOf(credentials as DingTalkAppCredentials) : '',
+		};
 	}
+	const requestId = body.requestid ?? body.requestId ?? answer.headers?.[REQUEST_ID_HEADER];
+	const isJson = answer.body !== null && typeof answer.body === 'object';
 	const failure: DingTalkFailure = {
 		status,
-		code: String(body.code ?? `HTTP ${status || 'error'}`),
-		message: typeof body.message === 'string' ? body.message : '',
-		requestId: typeof body.requestid === 'string' ? body.requestid : undefined,
+		code: String(body.code ?? (isJson ? `HTTP ${status || 'error'}` : 'unexpectedAnswer')),
+		message: isJson ? (typeof body.message === 'string' ? body.message : '') : glimpse(answer.body),
+		requestId: typeof requestId === 'string' && requestId !== '' ? requestId : undefined,
 	};
 	if (credentials) (credentials as Record<symbol, DingTalkFailure>)[TOKEN_FAILURE] = failure;
 	throw new TokenRequestError(failure);

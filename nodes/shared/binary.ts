@@ -1,4 +1,5 @@
 import { randomBytes } from 'crypto';
+import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 /** File extensions and MIME types of the formats DingTalk's media and robot files come in. */
 const MIME_BY_EXTENSION: Record<string, string> = {
@@ -94,28 +95,66 @@ export function sniffExtension(bytes: Buffer): string | undefined {
 	return undefined;
 }
 
-/** A multipart/form-data body built in memory, so it can be rebuilt for a second attempt. */
-export function buildMultipart(
+/** Writes a file's bytes into `target` at `offset`; `size` bytes exactly. */
+export type FillBytes = (target: Buffer, offset: number) => Promise<void>;
+
+/**
+ * A multipart/form-data body in one buffer, allocated once at its final size: the file's bytes are
+ * written straight into it, so the body is the only full copy the node holds. A Buffer can be sent
+ * again as it is when a call must be repeated (after a rejected token).
+ */
+export async function buildMultipart(
 	fields: Record<string, string>,
-	file: { fieldName: string; fileName: string; contentType: string; bytes: Buffer },
-): { body: Buffer; contentType: string } {
+	file: { fieldName: string; fileName: string; contentType: string; size: number; fill: FillBytes },
+): Promise<{ body: Buffer; contentType: string }> {
 	const boundary = `----n8nDingTalk${randomBytes(12).toString('hex')}`;
 	const quoted = (value: string) => value.replace(/["\r\n\\]/g, (char) => encodeURIComponent(char));
-	const parts: Buffer[] = [];
+	let head = '';
 	for (const [name, value] of Object.entries(fields)) {
-		parts.push(
-			Buffer.from(
-				`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`,
-			),
-		);
+		head += `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`;
 	}
-	parts.push(
-		Buffer.from(
-			`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(file.fieldName)}"; filename="${quoted(file.fileName)}"\r\n` +
-				`Content-Type: ${file.contentType}\r\n\r\n`,
-		),
-		file.bytes,
-		Buffer.from(`\r\n--${boundary}--\r\n`),
-	);
-	return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+	head +=
+		`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(file.fieldName)}"; filename="${quoted(file.fileName)}"\r\n` +
+		`Content-Type: ${file.contentType}\r\n\r\n`;
+	const headBytes = Buffer.from(head);
+	const tailBytes = Buffer.from(`\r\n--${boundary}--\r\n`);
+	const body = Buffer.allocUnsafe(headBytes.length + file.size + tailBytes.length);
+	headBytes.copy(body, 0);
+	await file.fill(body, headBytes.length);
+	tailBytes.copy(body, headBytes.length + file.size);
+	return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** A binary field's size in bytes, from its metadata: nothing of the file is read. */
+export async function binarySizeOf(ctx: IExecuteFunctions, binary: IBinaryData): Promise<number> {
+	if (binary.id) return (await ctx.helpers.getBinaryMetadata(binary.id)).fileSize;
+	return Buffer.byteLength(binary.data, 'base64');
+}
+
+/**
+ * Writes a binary field's bytes into a target buffer as they are read (from n8n's binary store, or
+ * decoded from the item's base64), holding no copy of its own.
+ */
+export function fillFromBinary(
+	ctx: IExecuteFunctions,
+	binary: IBinaryData,
+	size: number,
+): FillBytes {
+	return async (target, offset) => {
+		let written = 0;
+		if (binary.id) {
+			for await (const chunk of await ctx.helpers.getBinaryStream(binary.id)) {
+				const bytes = chunk as Buffer;
+				if (written + bytes.length > size) break;
+				written += bytes.copy(target, offset + written);
+			}
+		} else {
+			written = target.write(binary.data, offset, size, 'base64');
+		}
+		if (written !== size) {
+			throw new Error(
+				`the file's stored size is ${size} bytes, but ${written} bytes could be read`,
+			);
+		}
+	};
 }

@@ -1,5 +1,6 @@
 import {
 	NodeApiError,
+	NodeOperationError,
 	sleep,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
@@ -7,23 +8,24 @@ import {
 	type IHttpRequestOptions,
 	type JsonObject,
 } from 'n8n-workflow';
+import { signedUrlProblem } from './addresses';
 import {
 	appIdentityOf,
 	asAppCredentials,
 	baseUrlsOf,
 	redact,
 	secretsOf,
+	storedTokenOf,
 	TOKEN_FAILURE,
-	TokenRequestError,
 	type DingTalkAppCredentials,
 } from './app';
 import {
 	CALLS_PER_SECOND_PER_APP_AND_API,
 	classifyAnswer,
 	DEFAULT_TOKEN_LIFETIME_SECONDS,
+	ERROR_GUIDE,
 	PERMISSION_CODES,
 	PERMISSION_OF_PATH,
-	ERROR_GUIDE,
 	RATE_WINDOW_MS,
 	type ApiFamily,
 	type DingTalkFailure,
@@ -31,14 +33,15 @@ import {
 
 export const CREDENTIAL_TYPE = 'dingTalkApi';
 
-/** One DingTalk API call, described as data. A multipart body is rebuilt for every attempt. */
+/** One DingTalk API call, described as data. */
 export interface DingTalkCall {
 	family: ApiFamily;
 	method: 'GET' | 'POST';
 	path: string;
 	query?: Record<string, string>;
 	json?: IDataObject;
-	multipart?: () => { body: Buffer; contentType: string };
+	/** A multipart body, built once before the first attempt; a Buffer is sent again as it is. */
+	multipart?: () => Promise<{ body: Buffer; contentType: string }>;
 	/** DingTalk may have carried it out when the answer is lost: never sent twice (duplicates in a chat). */
 	sendsMessage: boolean;
 }
@@ -56,6 +59,50 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
 	timeout: 60_000,
 };
 
+const OPTION_RULES: Record<keyof TransportOptions, { label: string; min: number; max: number }> = {
+	callsPerSecond: { label: 'Calls per Second', min: 1, max: CALLS_PER_SECOND_PER_APP_AND_API },
+	maxRetries: { label: 'Max Retries', min: 0, max: 10 },
+	timeout: { label: 'Timeout', min: 1, max: 60 * 60 * 1000 },
+};
+
+/**
+ * The node's Request Options, checked before anything is sent: a value from an expression can be
+ * empty, negative or not a number, and a rate of 0 would wait forever.
+ */
+export function readTransportOptions(ctx: IExecuteFunctions): TransportOptions {
+	const requested = ctx.getNodeParameter('requestOptions', 0, {}) as Record<string, unknown>;
+	const options = { ...DEFAULT_TRANSPORT_OPTIONS };
+	for (const name of Object.keys(OPTION_RULES) as Array<keyof TransportOptions>) {
+		if (!(name in requested)) continue;
+		const { label, min, max } = OPTION_RULES[name];
+		const raw = requested[name];
+		const value =
+			typeof raw === 'number'
+				? raw
+				: typeof raw === 'string' && raw.trim() !== ''
+					? Number(raw)
+					: NaN;
+		if (!Number.isInteger(value) || value < min || value > max) {
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`Request Options > ${label}: "${String(raw)}" is not a whole number from ${min} to ${max}`,
+				{
+					description: `Set "${label}" to a whole number from ${min} to ${max}. Nothing was sent to DingTalk.`,
+				},
+			);
+		}
+		options[name] = value;
+	}
+	return options;
+}
+
+/** What a signed download gives: the body as a stream, its size when the host said it, its first bytes. */
+export interface SignedDownload {
+	stream: AsyncIterable<Buffer> & { destroy(): void };
+	size?: number;
+	head: Buffer;
+}
+
 // Refresh this long before DingTalk's expiry (at most a tenth of the token's life), so no call races
 // the end of a token's life.
 const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -63,6 +110,9 @@ const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
 // network take under load. Keep some slack.
 const RATE_WINDOW_SLACK_MS = 100;
 const MAX_BACKOFF_MS = 8000;
+// Module state of an app nobody used for this long is dropped (tokens live two hours).
+const IDLE_STATE_EXPIRY_MS = 3 * 60 * 60 * 1000;
+const SWEEP_EVERY_MS = 60 * 1000;
 // Node's network error codes that mean nothing reached DingTalk, so any call may be sent again.
 const NOT_SENT_ERROR_CODES = new Set([
 	'ECONNREFUSED',
@@ -71,6 +121,8 @@ const NOT_SENT_ERROR_CODES = new Set([
 	'EHOSTUNREACH',
 	'ENETUNREACH',
 ]);
+const NOT_RESENT =
+	'It was not sent again, because DingTalk may already have delivered it: check the chat before running it again.';
 
 const NETWORK_ERROR_WORDS: Record<string, string> = {
 	ECONNREFUSED: 'the connection was refused',
@@ -83,66 +135,67 @@ const NETWORK_ERROR_WORDS: Record<string, string> = {
 	ENETUNREACH: 'the network is unreachable',
 };
 
-interface AppTokenState {
+/** A monotonic clock: rate windows and pauses must not stall or skip when the wall clock is set. */
+const monotonicNow = () => performance.now();
+
+interface TokenState {
 	token?: string;
-	/** When to stop using the token and fetch the next one (before DingTalk's expiry). */
+	/** Wall-clock time to stop using the token and fetch the next one (DingTalk's expiry is wall-clock). */
 	refreshAt: number;
 	seeded: boolean;
-	refreshing?: Promise<void>;
-	refreshFailure?: Error;
+	/** The fetch in progress; resolves to why it failed, or undefined when a token came. */
+	refreshing?: Promise<TokenFetchFailure | undefined>;
+	lastUsed: number;
+}
+
+interface RateState {
+	/** Monotonic times of the calls booked in the current window. */
+	times: number[];
+	pausedUntil: number;
+	lastUsed: number;
 }
 
 // Module state lives as long as n8n's process: shared by every item and execution using the same app.
-const tokenStates = new Map<string, AppTokenState>();
-const sendTimes = new Map<string, number[]>();
-// When DingTalk says an app's API is over its limit, every call to it waits, not only the refused one.
-const pausedUntil = new Map<string, number>();
+const tokenStates = new Map<string, TokenState>();
+const rateStates = new Map<string, RateState>();
+let lastSweep = 0;
 
-function tokenStateOf(appIdentity: string): AppTokenState {
+/** Drops the state of apps and APIs nobody used lately, so weeks of rotating secrets leave nothing behind. */
+function sweepIdleState(now: number): void {
+	if (now - lastSweep < SWEEP_EVERY_MS) return;
+	lastSweep = now;
+	for (const [key, state] of tokenStates) {
+		if (!state.refreshing && now - state.lastUsed > IDLE_STATE_EXPIRY_MS) tokenStates.delete(key);
+	}
+	for (const [key, state] of rateStates) {
+		if (now - state.lastUsed > IDLE_STATE_EXPIRY_MS && state.pausedUntil < now)
+			rateStates.delete(key);
+	}
+}
+
+/** How many apps and app-API pairs the module keeps state for (for tests of its expiry). */
+export function transportStateSize(): { tokens: number; rateWindows: number } {
+	return { tokens: tokenStates.size, rateWindows: rateStates.size };
+}
+
+function tokenStateOf(appIdentity: string): TokenState {
 	let state = tokenStates.get(appIdentity);
 	if (!state) {
-		state = { refreshAt: 0, seeded: false };
+		state = { refreshAt: 0, seeded: false, lastUsed: monotonicNow() };
 		tokenStates.set(appIdentity, state);
 	}
+	state.lastUsed = monotonicNow();
 	return state;
 }
 
-/** Waits until one more call keeps every rolling window under the limit, then books it at the time returned. */
-async function takeRateSlot(key: string, perSecond: number): Promise<number> {
-	const window = RATE_WINDOW_MS + RATE_WINDOW_SLACK_MS;
-	for (;;) {
-		const now = Date.now();
-		const pause = (pausedUntil.get(key) ?? 0) - now;
-		if (pause > 0) {
-			await sleep(pause);
-			continue;
-		}
-		const times = (sendTimes.get(key) ?? []).filter((time) => now - time < window);
-		if (times.length < perSecond) {
-			times.push(now);
-			sendTimes.set(key, times);
-			return now;
-		}
-		sendTimes.set(key, times);
-		await sleep(times[0] + window - now + 1);
+function rateStateOf(key: string): RateState {
+	let state = rateStates.get(key);
+	if (!state) {
+		state = { times: [], pausedUntil: 0, lastUsed: monotonicNow() };
+		rateStates.set(key, state);
 	}
-}
-
-/**
- * Moves a booking to a later time. A call that first fetched a token reached DingTalk only after that
- * fetch, so its booking moves to when its answer came: the latest it can have arrived.
- */
-function rebookRateSlot(key: string, booked: number, now: number): void {
-	const times = sendTimes.get(key) ?? [];
-	const index = times.indexOf(booked);
-	if (index >= 0) times.splice(index, 1);
-	times.push(now);
-	times.sort((a, b) => a - b);
-	sendTimes.set(key, times);
-}
-
-function pauseKey(key: string, ms: number): void {
-	pausedUntil.set(key, Math.max(pausedUntil.get(key) ?? 0, Date.now() + ms));
+	state.lastUsed = monotonicNow();
+	return state;
 }
 
 function backoffMs(attempt: number): number {
@@ -164,6 +217,29 @@ function networkCodeOf(error: unknown): string | undefined {
 }
 
 /**
+ * Why no token came: DingTalk's answer or a network error code, and whether trying again can help.
+ * Holds nothing of the failed request (its config carries the app secret or suite ticket).
+ */
+class TokenFetchFailure extends Error {
+	constructor(
+		readonly failure: DingTalkFailure | undefined,
+		readonly networkCode: string | undefined,
+	) {
+		super('DingTalk issued no access token');
+	}
+
+	/** Rate-limit, busy and server answers and network errors pass; a wrong key or ticket does not. */
+	get transient(): boolean {
+		if (!this.failure) return true;
+		const verdict = classifyAnswer('new', {
+			status: this.failure.status,
+			body: { code: this.failure.code },
+		});
+		return verdict.kind !== 'ok' && ['rateLimited', 'busy', 'maybeExecuted'].includes(verdict.kind);
+	}
+}
+
+/**
  * The one place that sends requests to DingTalk: owns the token (fetched once per app, refreshed before
  * expiry and when DingTalk rejects it), the per-app-and-API rate limit, retries, error mapping and redaction.
  */
@@ -174,6 +250,8 @@ export class DingTalkTransport {
 
 	private readonly secrets: string[];
 
+	private readonly cancelSignal?: AbortSignal;
+
 	private constructor(
 		private readonly ctx: IExecuteFunctions,
 		credentialData: IDataObject,
@@ -182,34 +260,40 @@ export class DingTalkTransport {
 		this.credentials = asAppCredentials(credentialData as never);
 		this.appIdentity = appIdentityOf(this.credentials);
 		this.secrets = secretsOf(this.credentials);
+		this.cancelSignal = ctx.getExecutionCancelSignal?.();
 	}
 
 	static async open(ctx: IExecuteFunctions, options: TransportOptions): Promise<DingTalkTransport> {
 		const data = await ctx.getCredentials(CREDENTIAL_TYPE);
+		sweepIdleState(monotonicNow());
 		return new DingTalkTransport(ctx, data as IDataObject, options);
 	}
 
 	/** Sends a call and returns DingTalk's answer body; throws a NodeApiError that says what to do. */
 	async call<T = IDataObject>(call: DingTalkCall, itemIndex: number): Promise<T> {
+		const multipart = call.multipart ? await call.multipart() : undefined;
 		let healed = false;
 		for (let attempt = 0; ; attempt++) {
-			let outcome: {
-				status: number;
-				body: unknown;
-				headers?: Record<string, unknown>;
-				token: string;
-			};
+			const canRetry = attempt < this.options.maxRetries;
+			let outcome: Awaited<ReturnType<DingTalkTransport['sendWithToken']>>;
 			try {
-				outcome = await this.sendWithToken(call);
+				outcome = await this.sendWithToken(call, multipart);
 			} catch (error) {
-				if (error instanceof TokenRequestError) throw this.apiError(error.failure, itemIndex);
+				if (this.cancelSignal?.aborted) throw this.cancelled(itemIndex);
+				if (error instanceof TokenFetchFailure) {
+					// Nothing was sent: the call waits for its token. Each waiting call counts it as one attempt.
+					if (error.transient && canRetry) {
+						await this.wait(backoffMs(attempt), itemIndex);
+						continue;
+					}
+					throw this.tokenError(error, itemIndex);
+				}
 				const code = networkCodeOf(error) ?? 'ERROR';
-				const mayResend = NOT_SENT_ERROR_CODES.has(code) || !call.sendsMessage;
-				if (mayResend && attempt < this.options.maxRetries) {
-					await sleep(backoffMs(attempt));
+				if ((NOT_SENT_ERROR_CODES.has(code) || !call.sendsMessage) && canRetry) {
+					await this.wait(backoffMs(attempt), itemIndex);
 					continue;
 				}
-				throw this.networkError(error, code, call, itemIndex);
+				throw this.networkError(code, call, itemIndex);
 			}
 
 			const verdict = classifyAnswer(call.family, outcome);
@@ -221,97 +305,119 @@ export class DingTalkTransport {
 				attempt--;
 				continue;
 			}
-			if (
-				(verdict.kind === 'rateLimited' || verdict.kind === 'busy') &&
-				attempt < this.options.maxRetries
-			) {
+			if ((verdict.kind === 'rateLimited' || verdict.kind === 'busy') && canRetry) {
 				// DingTalk did not carry it out. Its limit counts whole seconds: everyone waits at least one.
-				pauseKey(this.rateKey(call), RATE_WINDOW_MS + backoffMs(attempt));
+				this.pauseRateKey(this.rateKey(call), RATE_WINDOW_MS + backoffMs(attempt));
 				continue;
 			}
-			if (
-				verdict.kind === 'maybeExecuted' &&
-				!call.sendsMessage &&
-				attempt < this.options.maxRetries
-			) {
-				await sleep(backoffMs(attempt));
+			if (verdict.kind === 'maybeExecuted' && !call.sendsMessage && canRetry) {
+				await this.wait(backoffMs(attempt), itemIndex);
 				continue;
 			}
-			if (verdict.kind === 'maybeExecuted' && call.sendsMessage) {
-				throw this.apiError(
-					verdict.failure,
-					itemIndex,
-					call.path,
-					'It was not sent again, because DingTalk may already have delivered it: check the chat before running it again.',
-				);
-			}
-			throw this.apiError(verdict.failure, itemIndex, call.path);
+			const unsure =
+				call.sendsMessage &&
+				(verdict.kind === 'maybeExecuted' || verdict.kind === 'unexpectedAnswer');
+			throw this.apiError(verdict.failure, itemIndex, call.path, unsure ? NOT_RESENT : undefined);
 		}
 	}
 
 	/**
-	 * Fetches a signed download URL. The file host is not DingTalk's API: no token goes with it, and the
-	 * URL itself never appears in an error.
+	 * Starts the download of a signed URL from DingTalk's file host. The file host is not DingTalk's
+	 * API: no token goes with it, redirects are not followed, and the URL never appears in an error.
+	 * A file larger than `maxBytes` (by the size the host announces) is refused before it is read.
 	 */
-	async fetchSignedFile(url: string, itemIndex: number): Promise<Buffer> {
+	async downloadSignedFile(
+		url: string,
+		itemIndex: number,
+		maxBytes: number,
+	): Promise<SignedDownload> {
+		const problem = signedUrlProblem(url, this.credentials.region === 'custom');
+		if (problem) {
+			throw this.fileHostError(
+				'DingTalk gave a download link the node does not fetch',
+				`The link was refused because ${problem}. Nothing was downloaded.`,
+				itemIndex,
+			);
+		}
 		for (let attempt = 0; ; attempt++) {
-			let response: { statusCode: number; body: unknown };
+			let response: { statusCode: number; headers: Record<string, unknown>; body: unknown };
 			try {
 				response = (await this.ctx.helpers.httpRequest({
 					method: 'GET',
 					url,
-					encoding: 'arraybuffer',
+					encoding: 'stream',
 					returnFullResponse: true,
 					ignoreHttpStatusErrors: true,
+					disableFollowRedirect: true,
 					timeout: this.options.timeout,
-				})) as { statusCode: number; body: unknown };
+					abortSignal: this.cancelSignal,
+				})) as typeof response;
 			} catch (error) {
+				if (this.cancelSignal?.aborted) throw this.cancelled(itemIndex);
+				const code = networkCodeOf(error) ?? 'ERROR';
 				if (attempt < this.options.maxRetries) {
-					await sleep(backoffMs(attempt));
+					await this.wait(backoffMs(attempt), itemIndex);
 					continue;
 				}
-				const code = networkCodeOf(error) ?? 'ERROR';
-				throw new NodeApiError(this.ctx.getNode(), { networkError: code } as JsonObject, {
-					message: `Could not download the file from DingTalk's file host: ${NETWORK_ERROR_WORDS[code] ?? 'the request failed'}`,
-					description: `Network error ${code}. The temporary download link could not be fetched; run the node again to get a fresh one.`,
+				throw this.fileHostError(
+					`Could not download the file from DingTalk's file host: ${NETWORK_ERROR_WORDS[code] ?? 'the request failed'}`,
+					`Network error ${code}. Run the node again to get a fresh download link.`,
 					itemIndex,
-				});
+				);
 			}
-			if (response.statusCode >= 200 && response.statusCode < 300) {
-				return Buffer.from(response.body as ArrayBuffer);
+			const stream = response.body as SignedDownload['stream'];
+			const status = response.statusCode;
+			if (status >= 200 && status < 300) {
+				const announced = Number(response.headers['content-length']);
+				const size = Number.isFinite(announced) && announced >= 0 ? announced : undefined;
+				if (size !== undefined && size > maxBytes) {
+					stream.destroy();
+					throw this.fileHostError(
+						`The file is ${size.toLocaleString('en-US')} bytes, more than the ${maxBytes.toLocaleString('en-US')} bytes allowed by "Max File Size"`,
+						'Nothing was downloaded. Raise the "Max File Size" option to download it.',
+						itemIndex,
+					);
+				}
+				return { stream, size, head: await peekHead(stream as never) };
 			}
-			if (response.statusCode >= 500 && attempt < this.options.maxRetries) {
-				await sleep(backoffMs(attempt));
+			stream.destroy();
+			if (status >= 500 && attempt < this.options.maxRetries) {
+				await this.wait(backoffMs(attempt), itemIndex);
 				continue;
 			}
-			throw new NodeApiError(
-				this.ctx.getNode(),
-				{ httpCode: String(response.statusCode) } as JsonObject,
-				{
-					message: `DingTalk's file host refused the download (HTTP ${response.statusCode})`,
-					description:
-						'The temporary download link was rejected or has expired. Links are short-lived: run the node again to get a fresh one.',
-					httpCode: String(response.statusCode),
-					itemIndex,
-				},
+			const location = String(response.headers.location ?? '');
+			const redirected =
+				status >= 300 && status < 400
+					? `It answered with a redirect to ${hostOf(location)}, which the node does not follow for downloads.`
+					: status === 403
+						? 'The link was refused (HTTP 403): it may have expired, as links are short-lived. Run the node again to get a fresh one.'
+						: 'Run the node again to get a fresh download link.';
+			throw this.fileHostError(
+				`DingTalk's file host did not hand over the file (HTTP ${status})`,
+				redirected,
+				itemIndex,
+				String(status),
 			);
 		}
 	}
 
 	/** Sends one attempt with the app's current token, becoming the one that fetches it when there is none. */
-	private async sendWithToken(call: DingTalkCall) {
+	private async sendWithToken(
+		call: DingTalkCall,
+		multipart: { body: Buffer; contentType: string } | undefined,
+	) {
 		const state = tokenStateOf(this.appIdentity);
 		for (;;) {
 			if (state.refreshing) {
-				const refresh = state.refreshing;
-				await refresh;
-				if (state.refreshFailure && !state.token) throw state.refreshFailure;
+				const failure = await state.refreshing;
+				if (failure) throw failure;
 				continue;
 			}
 			if (!state.seeded) {
-				// A token n8n stored in the credential by an earlier execution serves until its expiry.
+				// A token n8n stored in the credential by an earlier execution serves until its expiry, when
+				// it was issued for this app as configured now.
 				state.seeded = true;
-				const stored = this.credentials.accessToken;
+				const stored = storedTokenOf(this.credentials);
 				const expiresAt = Number(this.credentials.expiresAt) || 0;
 				if (!state.token && stored && expiresAt - TOKEN_REFRESH_MARGIN_MS > Date.now()) {
 					state.token = stored;
@@ -320,44 +426,43 @@ export class DingTalkTransport {
 			}
 			if (state.token && state.refreshAt > Date.now()) {
 				const token = state.token;
-				return { ...(await this.send(call, { ...this.credentials, accessToken: token })), token };
+				return { ...(await this.send(call, multipart, token)), token };
 			}
 			// No usable token: this call fetches one through n8n (the credential's preAuthentication, which
 			// n8n persists), while every other call for the same app waits for it.
 			const credentials: DingTalkAppCredentials = { ...this.credentials, accessToken: '' };
 			let result: Awaited<ReturnType<DingTalkTransport['send']>> | undefined;
-			let failure: Error | undefined;
-			state.refreshFailure = undefined;
-			state.refreshing = (async () => {
+			let callError: unknown;
+			const refresh = (async () => {
 				try {
-					result = await this.send(call, credentials);
+					result = await this.send(call, multipart, credentials);
 				} catch (error) {
-					const tokenFailure = (
-						credentials as unknown as Record<symbol, DingTalkFailure | undefined>
-					)[TOKEN_FAILURE];
-					failure =
-						!credentials.accessToken && tokenFailure
-							? new TokenRequestError(tokenFailure)
-							: (error as Error);
+					if (!credentials.accessToken) return tokenFetchFailureOf(error, credentials);
+					callError = error;
 				}
-				if (credentials.accessToken) {
-					const now = Date.now();
-					const expiresAt =
-						Number(credentials.expiresAt) || now + DEFAULT_TOKEN_LIFETIME_SECONDS * 1000;
-					state.token = credentials.accessToken;
-					state.refreshAt = expiresAt - Math.min(TOKEN_REFRESH_MARGIN_MS, (expiresAt - now) / 10);
-				} else if (failure) {
-					state.refreshFailure = failure;
-				}
+				const now = Date.now();
+				const expiresAt =
+					Number(credentials.expiresAt) || now + DEFAULT_TOKEN_LIFETIME_SECONDS * 1000;
+				state.token = credentials.accessToken;
+				state.refreshAt = expiresAt - Math.min(TOKEN_REFRESH_MARGIN_MS, (expiresAt - now) / 10);
+				return undefined;
 			})();
+			state.refreshing = refresh;
+			let failure: TokenFetchFailure | undefined;
 			try {
-				await state.refreshing;
+				failure = await refresh;
 			} finally {
 				state.refreshing = undefined;
 			}
 			if (failure) throw failure;
+			if (callError) throw callError;
 			return { ...result!, token: credentials.accessToken ?? '' };
 		}
+	}
+
+	/** Waits, unless n8n cancels the execution first. */
+	private async wait(ms: number, itemIndex?: number): Promise<void> {
+		if (!(await waitUnlessCancelled(ms, this.cancelSignal))) throw this.cancelled(itemIndex);
 	}
 
 	/** The credential's secrets and the token in use now, which may have been fetched during this run. */
@@ -371,6 +476,43 @@ export class DingTalkTransport {
 		return `${this.appIdentity} ${call.family} ${call.path}`;
 	}
 
+	private pauseRateKey(key: string, ms: number): void {
+		const state = rateStateOf(key);
+		state.pausedUntil = Math.max(state.pausedUntil, monotonicNow() + ms);
+	}
+
+	/** Waits until one more call keeps every rolling window under the limit, then books it at the time returned. */
+	private async takeRateSlot(key: string): Promise<number> {
+		const window = RATE_WINDOW_MS + RATE_WINDOW_SLACK_MS;
+		const state = rateStateOf(key);
+		for (;;) {
+			const now = monotonicNow();
+			if (state.pausedUntil > now) {
+				await this.wait(state.pausedUntil - now);
+				continue;
+			}
+			state.times = state.times.filter((time) => now - time < window);
+			if (state.times.length < this.options.callsPerSecond) {
+				state.times.push(now);
+				state.lastUsed = now;
+				return now;
+			}
+			await this.wait(state.times[0] + window - now + 1);
+		}
+	}
+
+	/**
+	 * Moves a booking to a later time. A call that first fetched a token reached DingTalk only after that
+	 * fetch, so its booking moves to when its answer came: the latest it can have arrived.
+	 */
+	private rebookRateSlot(key: string, booked: number): void {
+		const state = rateStateOf(key);
+		const index = state.times.indexOf(booked);
+		if (index >= 0) state.times.splice(index, 1);
+		state.times.push(monotonicNow());
+		state.times.sort((a, b) => a - b);
+	}
+
 	private forgetToken(rejected: string): void {
 		const state = tokenStateOf(this.appIdentity);
 		// Only the first call to see this token rejected drops it; the others then use its successor.
@@ -380,8 +522,17 @@ export class DingTalkTransport {
 		}
 	}
 
-	private async send(call: DingTalkCall, credentials: DingTalkAppCredentials) {
-		const booked = await takeRateSlot(this.rateKey(call), this.options.callsPerSecond);
+	private async send(
+		call: DingTalkCall,
+		multipart: { body: Buffer; contentType: string } | undefined,
+		tokenOrCredentials: string | DingTalkAppCredentials,
+	) {
+		const rateKey = this.rateKey(call);
+		const booked = await this.takeRateSlot(rateKey);
+		const credentials =
+			typeof tokenOrCredentials === 'string'
+				? { ...this.credentials, accessToken: tokenOrCredentials, tokenIssuedFor: this.appIdentity }
+				: tokenOrCredentials;
 		const fetchesToken = !credentials.accessToken;
 		const request: IHttpRequestOptions = {
 			method: call.method,
@@ -391,12 +542,14 @@ export class DingTalkTransport {
 			json: true,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
+			// The token goes with every call: a redirect would carry it (and a re-posted body) elsewhere.
+			disableFollowRedirect: true,
 			timeout: this.options.timeout,
+			abortSignal: this.cancelSignal,
 		};
-		if (call.multipart) {
-			const { body, contentType } = call.multipart();
-			request.body = body;
-			request.headers = { 'content-type': contentType };
+		if (multipart) {
+			request.body = multipart.body;
+			request.headers = { 'content-type': multipart.contentType };
 		} else if (call.json) {
 			request.body = call.json;
 			request.headers = { 'content-type': 'application/json' };
@@ -414,7 +567,7 @@ export class DingTalkTransport {
 				},
 			},
 		)) as { statusCode: number; body: unknown; headers?: Record<string, unknown> };
-		if (fetchesToken) rebookRateSlot(this.rateKey(call), booked, Date.now());
+		if (fetchesToken) this.rebookRateSlot(rateKey, booked);
 		return {
 			status: response.statusCode,
 			body: parseBody(response.body),
@@ -442,7 +595,11 @@ export class DingTalkTransport {
 			dingTalkMessage ? `DingTalk's message: ${dingTalkMessage}` : undefined,
 			failure.requestId ? `Request ID: ${failure.requestId}` : undefined,
 			failure.requiredScopes?.length ? `Missing permission: ${scopes}` : undefined,
-			guide ? `What to do: ${guide.action.replace('{scopes}', scopes)}` : undefined,
+			guide
+				? `What to do: ${guide.action
+						.replace('{scopes}', scopes)
+						.replace('{permission}', needed ?? 'this operation needs')}`
+				: undefined,
 			needed && PERMISSION_CODES.has(failure.code)
 				? `This operation needs the app permission ${needed}.`
 				: undefined,
@@ -450,42 +607,167 @@ export class DingTalkTransport {
 		]
 			.filter(Boolean)
 			.join('\n');
-		const errorResponse: JsonObject = {
+		const response: JsonObject = {
 			code: failure.code,
 			message: dingTalkMessage,
 			requestId: failure.requestId ?? null,
 		};
-		if (failure.requiredScopes) errorResponse.requiredScopes = failure.requiredScopes;
-		const error = new NodeApiError(this.ctx.getNode(), errorResponse, {
+		if (failure.requiredScopes) response.requiredScopes = failure.requiredScopes;
+		const error = nodeApiError(
+			this.ctx,
+			response,
 			message,
 			description,
-			httpCode: String(failure.status),
 			itemIndex,
-		});
+			String(failure.status),
+		);
 		// Continue On Fail puts these in the error item, so workflows can branch on DingTalk's code.
 		error.context.dingTalk = { code: failure.code, requestId: failure.requestId };
 		return error;
 	}
 
-	private networkError(
-		error: unknown,
-		code: string,
-		call: DingTalkCall,
-		itemIndex: number,
-	): NodeApiError {
-		const detail = redact(String((error as Error)?.message ?? error), this.currentSecrets());
-		const unsure = call.sendsMessage && !NOT_SENT_ERROR_CODES.has(code);
-		// The code stays out of the message and of `code`: n8n would swap the message for a generic one
-		// that invites a retry, which is wrong for a send that may have been delivered.
-		return new NodeApiError(this.ctx.getNode(), { networkError: code, detail } as JsonObject, {
-			message: `Could not reach DingTalk: ${NETWORK_ERROR_WORDS[code] ?? 'the request failed'}`,
-			description:
-				`Network error ${code}: ${detail}\n` +
-				(unsure
-					? 'It was not sent again, because DingTalk may already have delivered it: check the chat before running it again.'
-					: "Check the network and the credential's region or base URLs."),
+	private tokenError(failure: TokenFetchFailure, itemIndex: number): NodeApiError {
+		const nothingSent = 'Nothing was sent: every call waits for its access token first.';
+		if (failure.failure) {
+			return this.apiError(
+				failure.failure,
+				itemIndex,
+				undefined,
+				`DingTalk issued no access token. ${nothingSent}`,
+			);
+		}
+		const code = failure.networkCode ?? 'ERROR';
+		return nodeApiError(
+			this.ctx,
+			{ networkError: code },
+			`Could not reach DingTalk to get an access token: ${NETWORK_ERROR_WORDS[code] ?? 'the request failed'}`,
+			`Network error ${code}. ${nothingSent} Check the network and the credential's region or base URLs.`,
 			itemIndex,
-		});
+		);
+	}
+
+	private networkError(code: string, call: DingTalkCall, itemIndex: number): NodeApiError {
+		const unsure = call.sendsMessage && !NOT_SENT_ERROR_CODES.has(code);
+		return nodeApiError(
+			this.ctx,
+			{ networkError: code },
+			`Could not reach DingTalk: ${NETWORK_ERROR_WORDS[code] ?? 'the request failed'}`,
+			`Network error ${code}. ` +
+				(unsure ? NOT_RESENT : "Check the network and the credential's region or base URLs."),
+			itemIndex,
+		);
+	}
+
+	private fileHostError(
+		message: string,
+		description: string,
+		itemIndex: number,
+		httpCode?: string,
+	): NodeApiError {
+		return nodeApiError(this.ctx, { fileHost: message }, message, description, itemIndex, httpCode);
+	}
+
+	private cancelled(itemIndex?: number): NodeOperationError {
+		return new NodeOperationError(this.ctx.getNode(), 'The execution was cancelled', { itemIndex });
+	}
+}
+
+/**
+ * A NodeApiError that says exactly what we wrote. n8n replaces a message that mentions a network
+ * code (ETIMEDOUT, ECONNRESET, …) with its own text, which invites a retry: wrong for a send that may
+ * have been delivered, so message and description are set again after n8n's constructor.
+ */
+function nodeApiError(
+	ctx: IExecuteFunctions,
+	response: JsonObject,
+	message: string,
+	description: string,
+	itemIndex: number,
+	httpCode?: string,
+): NodeApiError {
+	const error = new NodeApiError(ctx.getNode(), response, {
+		message,
+		description,
+		httpCode,
+		itemIndex,
+	});
+	error.message = message;
+	error.description = description;
+	return error;
+}
+
+/** A failed token fetch reduced to DingTalk's reason or the network code: the raw error is dropped. */
+function tokenFetchFailureOf(error: unknown, credentials: object): TokenFetchFailure {
+	const answered = (credentials as Record<symbol, DingTalkFailure | undefined>)[TOKEN_FAILURE];
+	return new TokenFetchFailure(answered, answered ? undefined : (networkCodeOf(error) ?? 'ERROR'));
+}
+
+/** Waits; false when n8n cancelled the execution before the time was up. */
+async function waitUnlessCancelled(ms: number, signal?: AbortSignal): Promise<boolean> {
+	if (!signal) {
+		await sleep(ms);
+		return true;
+	}
+	if (signal.aborted) return false;
+	let onAbort = () => {};
+	const aborted = new Promise<boolean>((resolve) => {
+		onAbort = () => resolve(false);
+		signal.addEventListener('abort', onAbort, { once: true });
+	});
+	// n8n 2.x's sleep ends early on abort; 1.x's ignores the signal, hence the race.
+	const slept = (sleep as (ms: number, signal?: AbortSignal) => Promise<void>)(ms, signal).then(
+		() => !signal.aborted,
+		() => false,
+	);
+	try {
+		return await Promise.race([slept, aborted]);
+	} finally {
+		signal.removeEventListener('abort', onAbort);
+	}
+}
+
+/** The first bytes of a download, read and put back so the stream still yields the whole file. */
+async function peekHead(
+	stream: AsyncIterable<Buffer> & {
+		once(event: string, listener: (...args: unknown[]) => void): void;
+		on(event: string, listener: (...args: unknown[]) => void): void;
+		removeListener(event: string, listener: (...args: unknown[]) => void): void;
+		read(): Buffer | null;
+		unshift(chunk: Buffer): void;
+		readableEnded?: boolean;
+	},
+): Promise<Buffer> {
+	if (stream.readableEnded) return Buffer.alloc(0);
+	return await new Promise((resolve, reject) => {
+		const done = (head: Buffer) => {
+			stream.removeListener('readable', onReadable);
+			stream.removeListener('end', onEnd);
+			stream.removeListener('error', onError);
+			resolve(head);
+		};
+		const onReadable = () => {
+			const chunk = stream.read();
+			if (chunk === null) return;
+			stream.unshift(chunk);
+			done(chunk.subarray(0, 4096));
+		};
+		const onEnd = () => done(Buffer.alloc(0));
+		const onError = (error: unknown) => {
+			stream.removeListener('readable', onReadable);
+			stream.removeListener('end', onEnd);
+			reject(error);
+		};
+		stream.on('readable', onReadable);
+		stream.once('end', onEnd);
+		stream.once('error', onError);
+	});
+}
+
+function hostOf(url: string): string {
+	try {
+		return new URL(url).host;
+	} catch {
+		return 'an address it did not give';
 	}
 }
 

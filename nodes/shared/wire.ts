@@ -15,6 +15,12 @@ export const REGION_BASE_URLS: Record<Exclude<Region, 'custom'>, Record<ApiFamil
 /** The new API takes the token in a header, the legacy API in the query string. */
 export const TOKEN_HEADER = 'x-acs-dingtalk-access-token';
 export const LEGACY_TOKEN_QUERY = 'access_token';
+export const REQUEST_ID_HEADER = 'x-acs-request-id';
+
+/** New-API paths are versioned; the legacy API's are not (/gettoken, /media/upload, /topapi/...). */
+export function isNewApiPath(path: string): boolean {
+	return /^\/v\d+\.\d+\//.test(path);
+}
 
 export const PATHS = {
 	internalAppGrant: '/v1.0/oauth2/accessToken',
@@ -71,7 +77,14 @@ export interface DingTalkAnswer {
 export type Verdict =
 	| { kind: 'ok' }
 	| {
-			kind: 'invalidToken' | 'rateLimited' | 'busy' | 'maybeExecuted' | 'failed';
+			kind:
+				| 'invalidToken'
+				| 'rateLimited'
+				| 'busy'
+				| 'maybeExecuted'
+				| 'failed'
+				| 'redirected'
+				| 'unexpectedAnswer';
 			failure: DingTalkFailure;
 	  };
 
@@ -114,70 +127,91 @@ function requestIdOf(
 		text(body.requestid) ??
 		text(body.requestId) ??
 		text(body.request_id) ??
-		text(headers?.['x-acs-request-id'])
+		text(headers?.[REQUEST_ID_HEADER])
 	);
+}
+
+/** The first characters of an answer that is not DingTalk's JSON, for the error message. */
+export function glimpse(body: unknown): string {
+	const raw = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
+	const flat = raw.replace(/\s+/g, ' ').trim();
+	if (flat === '') return '(an empty body)';
+	return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}
+
+/** Where a redirect pointed: its host, never its path or query (they may carry signatures). */
+function redirectTarget(headers?: Record<string, unknown>): string {
+	const location = text(headers?.location);
+	if (!location) return 'an address it did not give';
+	try {
+		return new URL(location).host;
+	} catch {
+		return 'another path on the same host';
+	}
 }
 
 /** Reads an answer of either API family and says whether it succeeded and, if not, why. */
 export function classifyAnswer(family: ApiFamily, answer: DingTalkAnswer): Verdict {
+	const { status } = answer;
 	const body = asRecord(answer.body);
 	const requestId = requestIdOf(body, answer.headers);
-	if (family === 'legacy' && answer.status < 300) {
+	const isJsonObject =
+		answer.body !== null && typeof answer.body === 'object' && !Buffer.isBuffer(answer.body);
+	if (status >= 300 && status < 400) {
+		const target = redirectTarget(answer.headers);
+		return failedVerdict('redirected', status, 'redirect', `redirected to ${target}`, requestId);
+	}
+	if (status >= 200 && status < 300 && !isJsonObject) {
+		// A proxy's page, a captive portal, DingTalk's IP-ban page or nothing: never a success.
+		return failedVerdict(
+			'unexpectedAnswer',
+			status,
+			'unexpectedAnswer',
+			glimpse(answer.body),
+			requestId,
+		);
+	}
+	if (family === 'legacy' && status < 300) {
 		const errcode = text(body.errcode);
-		if (errcode === undefined || errcode === '0') {
-			return answer.body !== null && typeof answer.body === 'object'
-				? { kind: 'ok' }
-				: failedVerdict(
-						'failed',
-						answer.status,
-						'unexpectedAnswer',
-						'DingTalk answered with something that is not JSON',
-						requestId,
-					);
-		}
+		if (errcode === undefined || errcode === '0') return { kind: 'ok' };
 		const subCode = text(body.sub_code);
 		const code = subCode !== undefined ? `${errcode}/${subCode}` : errcode;
 		const message = text(body.errmsg) ?? text(body.sub_msg) ?? '';
 		if (INVALID_TOKEN_ERRCODES.has(code) || INVALID_TOKEN_ERRCODES.has(errcode)) {
-			return failedVerdict('invalidToken', answer.status, code, message, requestId);
+			return failedVerdict('invalidToken', status, code, message, requestId);
 		}
 		if (RATE_LIMIT_ERRCODES.has(errcode))
-			return failedVerdict('rateLimited', answer.status, code, message, requestId);
-		if (BUSY_ERRCODES.has(errcode))
-			return failedVerdict('busy', answer.status, code, message, requestId);
+			return failedVerdict('rateLimited', status, code, message, requestId);
+		if (BUSY_ERRCODES.has(errcode)) return failedVerdict('busy', status, code, message, requestId);
 		if (MAYBE_EXECUTED_ERRCODES.has(errcode)) {
-			return failedVerdict('maybeExecuted', answer.status, code, message, requestId);
+			return failedVerdict('maybeExecuted', status, code, message, requestId);
 		}
-		return failedVerdict('failed', answer.status, code, message, requestId);
+		return failedVerdict('failed', status, code, message, requestId);
 	}
-	if (answer.status >= 200 && answer.status < 300) return { kind: 'ok' };
+	if (status >= 200 && status < 300) return { kind: 'ok' };
 
-	const code = text(body.code) ?? text(body.errcode) ?? `HTTP ${answer.status}`;
-	const message = text(body.message) ?? text(body.errmsg) ?? '';
-	const scopes = asRecord(body.accessdenieddetail).requiredScopes;
-	const requiredScopes = Array.isArray(scopes) ? scopes.map(String) : undefined;
+	const code = text(body.code) ?? text(body.errcode) ?? `HTTP ${status}`;
+	const message = isJsonObject
+		? (text(body.message) ?? text(body.errmsg) ?? '')
+		: glimpse(answer.body);
+	// ASSUMPTION: a 5xx answer may mean the call was carried out, whatever code it carries (a 503 with
+	// systemBusy included): checked before the busy codes, so a send is never repeated after one.
+	if (status >= 500) return failedVerdict('maybeExecuted', status, code, message, requestId);
 	if (INVALID_TOKEN_CODES.has(code))
-		return failedVerdict('invalidToken', answer.status, code, message, requestId);
-	if (answer.status === 429 || RATE_LIMIT_CODE_PREFIXES.some((prefix) => code.startsWith(prefix))) {
+		return failedVerdict('invalidToken', status, code, message, requestId);
+	if (status === 429 || RATE_LIMIT_CODE_PREFIXES.some((prefix) => code.startsWith(prefix))) {
 		return failedVerdict(
 			BUSY_CODES.has(code) ? 'busy' : 'rateLimited',
-			answer.status,
+			status,
 			code,
 			message,
 			requestId,
 		);
 	}
-	if (BUSY_CODES.has(code)) return failedVerdict('busy', answer.status, code, message, requestId);
-	if (answer.status >= 500)
-		return failedVerdict('maybeExecuted', answer.status, code, message, requestId);
-	const failure: DingTalkFailure = {
-		status: answer.status,
-		code,
-		message,
-		requestId,
-		requiredScopes,
-	};
-	return { kind: 'failed', failure };
+	if (BUSY_CODES.has(code)) return failedVerdict('busy', status, code, message, requestId);
+	const scopes = asRecord(body.accessdenieddetail).requiredScopes;
+	const requiredScopes = Array.isArray(scopes) ? scopes.map(String) : undefined;
+	return { kind: 'failed', failure: { status, code, message, requestId, requiredScopes } };
 }
 
 function failedVerdict(
@@ -210,6 +244,16 @@ const APP_LACKS_PERMISSION = {
 	action:
 		'In the DingTalk developer console open the app, go to Permissions, apply for {scopes}, and publish a new version of the app.',
 };
+const TOKEN_REJECTED = {
+	meaning: 'DingTalk did not accept the access token, even a newly fetched one',
+	action:
+		"The node fetched a new token and sent the call once more. Check that the credential's region or base URLs belong to the app's DingTalk (China or International), and that no proxy changes the request.",
+};
+const TOKEN_MISSING = {
+	meaning: 'the request reached DingTalk without an access token',
+	action:
+		"Check the credential's custom base URLs: the token is added only to requests for those two addresses.",
+};
 const WRONG_APP_KEY_OR_SECRET = {
 	meaning: 'DingTalk does not accept the Client ID (AppKey) or Client Secret (AppSecret)',
 	action:
@@ -218,20 +262,40 @@ const WRONG_APP_KEY_OR_SECRET = {
 
 /**
  * What each documented code means for the user and what to do about it. Keys are the new API's codes
- * or the legacy errcodes. `{scopes}` is replaced by the permissions DingTalk says are missing.
+ * or the legacy errcodes. `{scopes}` is replaced by the permissions DingTalk says are missing,
+ * `{permission}` by the permission the failed operation needs.
  */
 export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = {
 	// Token and app credentials
 	invalidClientIdOrSecret: WRONG_APP_KEY_OR_SECRET,
-	InvalidAuthentication: {
-		meaning: 'DingTalk did not accept the access token',
+	invalidSuiteTicket: {
+		meaning: 'DingTalk does not accept the Suite Ticket: a newer one has replaced it',
 		action:
-			"The node fetched a new token and retried once; if this persists, check that the credential's region and base URLs match the app.",
+			"DingTalk pushes a new suite ticket to the suite's event subscription (event suite_ticket) about every 5 hours: put the latest one in the credential's Suite Ticket field.",
 	},
-	'AuthenticationFailed.MissingParameter': {
-		meaning: 'the request reached DingTalk without an access token',
+	invalidAuthCorpId: {
+		meaning: 'the organisation given as Authorized Corp ID has not authorised this suite',
 		action:
-			"Check the credential's custom base URLs: the token is only added to requests for the API base URL.",
+			'Use the corpId of an organisation that installed the app (DingTalk sends it with the org_suite_auth event when an organisation authorises the suite), and check the Suite Key.',
+	},
+	// A rejected token is replaced once; these show when even the new one is refused.
+	InvalidAuthentication: TOKEN_REJECTED,
+	'40014': TOKEN_REJECTED,
+	'42001': TOKEN_REJECTED,
+	'40001': TOKEN_REJECTED,
+	'88/40014': TOKEN_REJECTED,
+	'AuthenticationFailed.MissingParameter': TOKEN_MISSING,
+	'88/40000': TOKEN_MISSING,
+	// Answers that are not DingTalk's
+	redirect: {
+		meaning: 'the address answered with a redirect, which the node does not follow',
+		action:
+			"A redirect would carry the access token and the request to another host. Point the credential's region or base URLs at DingTalk's API itself, or at a proxy that forwards requests instead of redirecting them.",
+	},
+	unexpectedAnswer: {
+		meaning: "the answer is not DingTalk's JSON",
+		action:
+			"It may be a proxy's or captive portal's page, or DingTalk's page for an IP address banned for 5 minutes (after more than 10,000 calls in 20 seconds). Check the credential's region or base URLs and the network between n8n and DingTalk; after a ban, wait 5 minutes.",
 	},
 	'Forbidden.AccessDenied.AccessTokenPermissionDenied': APP_LACKS_PERMISSION,
 	'Forbidden.AccessDenied.ApiCountLimitForOrg': MONTHLY_QUOTA_USED,
@@ -269,9 +333,9 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 	},
 	permissionDenied: {
 		meaning:
-			"the user given as Union ID may not use this group's files (not a member, or without rights)",
+			'the user given as Union ID may not use these files (not a member of the group or organisation, or without rights)',
 		action:
-			'Use the unionId of a member of the group who may read and add its files, and check that the app has the permission the operation needs (ConvFile.Space.Read to look up a space, ConvFile.File.Send to send).',
+			'Use the unionId of a member who may read and add the files, and check that the app has the permission {permission}.',
 	},
 	acrossOrgAccessForbidden: {
 		meaning: 'the group belongs to another organisation than the app',

@@ -690,7 +690,7 @@ function defineSuite(line) {
 			});
 			expect(errorOf('Not Member').description).toMatch(/Request ID: \S+/);
 			expect(errorOf('Not Member').description).toContain(
-				'What to do: Use the unionId of a member of the group',
+				'What to do: Use the unionId of a member who may read and add the files, and check that the app has the permission ConvFile.Space.Read.',
 			);
 			expect(errorOf('Not Member').description).toContain(
 				'This operation needs the app permission ConvFile.Space.Read.',

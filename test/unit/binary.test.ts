@@ -54,14 +54,17 @@ describe('extensions and MIME types', () => {
 describe('buildMultipart', () => {
 	it('builds a body a standard multipart parser reads back exactly, with a fresh boundary each time', async () => {
 		const bytes = Buffer.from([0, 1, 2, 255, 13, 10, 45, 45, 3]);
-		const first = buildMultipart(
-			{ type: 'file' },
-			{ fieldName: 'media', fileName: '季度 report.pdf', contentType: 'application/pdf', bytes },
-		);
-		const second = buildMultipart(
-			{ type: 'file' },
-			{ fieldName: 'media', fileName: 'x.pdf', contentType: 'application/pdf', bytes },
-		);
+		const file = (fileName: string) => ({
+			fieldName: 'media',
+			fileName,
+			contentType: 'application/pdf',
+			size: bytes.length,
+			fill: async (target: Buffer, offset: number) => {
+				bytes.copy(target, offset);
+			},
+		});
+		const first = await buildMultipart({ type: 'file' }, file('季度 report.pdf'));
+		const second = await buildMultipart({ type: 'file' }, file('x.pdf'));
 		expect(first.contentType).not.toBe(second.contentType);
 
 		const parsed = await new Promise<{

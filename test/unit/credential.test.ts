@@ -9,7 +9,7 @@ import {
 } from '../../nodes/shared/app';
 
 const credential = new DingTalkApi();
-const sandboxApp = {
+const app = {
 	appType: 'internal',
 	clientId: 'dingappkey',
 	clientSecret: 'app-secret-value',
@@ -18,6 +18,8 @@ const sandboxApp = {
 	legacyBaseUrl: 'http://127.0.0.1:3901',
 	accessToken: 'tok-123',
 } as unknown as ICredentialDataDecryptedObject;
+// As n8n stores it after preAuthentication: the token with the app it was issued for.
+const sandboxApp = { ...app, tokenIssuedFor: appIdentityOf(app as never) };
 
 async function authenticate(
 	credentials: ICredentialDataDecryptedObject,
@@ -60,6 +62,24 @@ describe('DingTalkApi.authenticate', () => {
 			expect(options.qs).toBeUndefined();
 		}
 	});
+	it('sends no token that was issued for the app the credential named before an edit', async () => {
+		const edited = { ...sandboxApp, clientId: 'dinganotherapp' };
+		const options = await authenticate(edited, { url: 'http://127.0.0.1:3900/v1.0/x' });
+		expect(options.headers).toBeUndefined();
+	});
+	it('judges the family by the path when one gateway serves both', async () => {
+		const gateway = { ...sandboxApp, legacyBaseUrl: 'http://127.0.0.1:3900' };
+		const legacy = await authenticate(gateway, { url: 'http://127.0.0.1:3900/media/upload' });
+		const modern = await authenticate(gateway, {
+			baseURL: 'http://127.0.0.1:3900',
+			url: '/v2.0/x',
+		});
+		expect([legacy.qs, legacy.headers]).toEqual([{ access_token: 'tok-123' }, undefined]);
+		expect([modern.qs, modern.headers]).toEqual([
+			undefined,
+			{ 'x-acs-dingtalk-access-token': 'tok-123' },
+		]);
+	});
 	it('uses the region hosts when the region is not custom', () => {
 		const international = { ...sandboxApp, region: 'international' } as never;
 		expect(familyOfUrl(international, 'https://api.dingtalk.io/v1.0/x')).toBe('new');
@@ -71,10 +91,11 @@ describe('DingTalkApi.authenticate', () => {
 describe('token answers', () => {
 	it('stores the token with its expiry', () => {
 		expect(
-			tokenFromAnswer({ statusCode: 200, body: { accessToken: 'abc', expireIn: 7200 } }, 1000),
+			tokenFromAnswer({ statusCode: 200, body: { accessToken: 'abc', expireIn: 7200 } }, 1000, app),
 		).toEqual({
 			accessToken: 'abc',
 			expiresAt: 1000 + 7200 * 1000,
+			tokenIssuedFor: appIdentityOf(app as never),
 		});
 	});
 	it("raises DingTalk's own reason for a wrong key or secret, without the secret", () => {
@@ -91,6 +112,12 @@ describe('token answers', () => {
 				0,
 			);
 		expect(call).toThrow(TokenRequestError);
+		expect(() =>
+			tokenFromAnswer({ statusCode: 403, body: {}, headers: { 'x-acs-request-id': 'hdr-1' } }, 0),
+		).toThrow('(request id hdr-1)');
+		expect(() => tokenFromAnswer({ statusCode: 200, body: '<html>portal</html>' }, 0)).toThrow(
+			'DingTalk did not issue an access token: <html>portal</html> [unexpectedAnswer]',
+		);
 		expect(call).toThrow(
 			'DingTalk did not issue an access token: 无效的clientId或者clientSecret [invalidClientIdOrSecret] (request id r1)',
 		);
@@ -98,6 +125,19 @@ describe('token answers', () => {
 });
 
 describe('secrets', () => {
+	it('keeps the Suite Ticket a password field like the other secrets', () => {
+		const secretFields = credential.properties.filter((property) =>
+			['clientSecret', 'suiteSecret', 'suiteTicket', 'accessToken'].includes(property.name),
+		);
+		expect(secretFields.map((property) => [property.name, property.typeOptions?.password])).toEqual(
+			[
+				['clientSecret', true],
+				['suiteSecret', true],
+				['suiteTicket', true],
+				['accessToken', true],
+			],
+		);
+	});
 	it('redacts known secrets and any access_token query', () => {
 		expect(
 			redact('failed: secret=app-secret-value url=/media/upload?access_token=zzz&type=file', [

@@ -60,6 +60,10 @@ describe('restoreFileName', () => {
 	it("replaces DingTalk's .file with the real extension, and never keeps the URL's query", () => {
 		expect(restoreFileName('', url, pdf)).toBe('iAEIAqRwZGYDBgTSAAk.pdf');
 	});
+	it("keeps only the last part of a sender's name with slashes or backslashes: never a directory", () => {
+		expect(restoreFileName('../../etc/report.pdf', url, pdf)).toBe('report.pdf');
+		expect(restoreFileName('C:\\Users\\me\\notes', url, pdf)).toBe('notes.pdf');
+	});
 	it('falls back to .bin for unknown content', () => {
 		expect(restoreFileName('', url, Buffer.from('???'))).toBe('iAEIAqRwZGYDBgTSAAk.bin');
 	});

@@ -29,6 +29,9 @@ describe('classifyAnswer: new API', () => {
 		[429, 'system.busy', 'busy'],
 		[429, 'Throttling', 'rateLimited'],
 		[500, 'systemError', 'maybeExecuted'],
+		// A 5xx may have been carried out whatever its code: never read as "busy", which is resent.
+		[503, 'systemBusy', 'maybeExecuted'],
+		[504, 'system.busy', 'maybeExecuted'],
 		[504, 'HTTP 504', 'maybeExecuted'],
 		[403, 'permissionDenied', 'failed'],
 		[404, 'dentryNotExist', 'failed'],
@@ -38,6 +41,37 @@ describe('classifyAnswer: new API', () => {
 				.kind,
 		).toBe(kind);
 	});
+
+	it('reads a redirect as a failure naming only the host it pointed to', () => {
+		expect(
+			classifyAnswer('new', {
+				status: 302,
+				body: '',
+				headers: { location: 'https://portal.example/login?token=abc' },
+			}),
+		).toMatchObject({
+			kind: 'redirected',
+			failure: { status: 302, code: 'redirect', message: 'redirected to portal.example' },
+		});
+	});
+
+	it.each([
+		[
+			'an HTML page',
+			'<html>\n  <body>IP banned</body>\n</html>',
+			'<html> <body>IP banned</body> </html>',
+		],
+		['an empty body', '', '(an empty body)'],
+		['a JSON string', 'x'.repeat(300), `${'x'.repeat(200)}…`],
+	])(
+		'reads a 2xx answer with %s as unexpected, with its first characters',
+		(_name, body, glimpse) => {
+			expect(classifyAnswer('new', { status: 200, body })).toEqual({
+				kind: 'unexpectedAnswer',
+				failure: { status: 200, code: 'unexpectedAnswer', message: glimpse, requestId: undefined },
+			});
+		},
+	);
 
 	it('carries the scopes DingTalk says are missing, and the request id from the header', () => {
 		const verdict = classifyAnswer('new', {
@@ -81,9 +115,13 @@ describe('classifyAnswer: legacy API (errors arrive with HTTP 200)', () => {
 	});
 
 	it('treats an answer that is not JSON as a failure, not a success', () => {
-		expect(classifyAnswer('legacy', { status: 200, body: '<html>banned</html>' }).kind).toBe(
-			'failed',
-		);
+		expect(classifyAnswer('legacy', { status: 200, body: '<html>banned</html>' })).toEqual({
+			kind: 'unexpectedAnswer',
+			failure: expect.objectContaining({
+				code: 'unexpectedAnswer',
+				message: '<html>banned</html>',
+			}),
+		});
 	});
 });
 
@@ -115,10 +153,23 @@ describe('ERROR_GUIDE', () => {
 		'90018',
 		'-1',
 		'60011',
+		'InvalidAuthentication',
+		'40014',
+		'42001',
+		'40001',
+		'88/40014',
+		'invalidSuiteTicket',
+		'invalidAuthCorpId',
+		'redirect',
+		'unexpectedAnswer',
 	];
 	it.each(documented)('explains %s', (code) => {
 		expect(ERROR_GUIDE[code]?.meaning).toBeTruthy();
 		expect(ERROR_GUIDE[code]?.action).toBeTruthy();
+	});
+
+	it("names the failed operation's permission when a user lacks rights", () => {
+		expect(ERROR_GUIDE.permissionDenied.action).toContain('{permission}');
 	});
 
 	it('tells which permission to grant for a missing API permission', () => {

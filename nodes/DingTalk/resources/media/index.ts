@@ -1,6 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
 import {
+	binarySizeOf,
 	buildMultipart,
+	fillFromBinary,
 	extensionOf,
 	extensionOfMimeType,
 	mimeTypeOfExtension,
@@ -150,21 +152,28 @@ export const media: DingTalkResource = {
 				// A name without an extension gets the one its MIME type implies: DingTalk checks the extension.
 				if (!extensionOf(fileName) && extensionOfMimeType(mimeType))
 					fileName = `${fileName}.${extensionOfMimeType(mimeType)}`;
-				const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
+				// The size comes from the binary's metadata: an oversized file is refused before it is read.
+				const size = await binarySizeOf(ctx, binaryItem);
 				const requested = String(ctx.getNodeParameter('mediaType', itemIndex, 'auto'));
-				const resolved = resolveMediaType(requested, fileName, mimeType, bytes.length);
+				const resolved = resolveMediaType(requested, fileName, mimeType, size);
 				if ('reason' in resolved) throw refuse(resolved.field, resolved.reason);
 				const contentType =
 					mimeTypeOfExtension(extensionOf(fileName)) ?? mimeType ?? 'application/octet-stream';
-				Object.assign(state, { fileName, fileSize: bytes.length, mimeType: contentType });
+				Object.assign(state, { fileName, fileSize: size, mimeType: contentType });
 				return {
 					...call,
 					// The type goes in the query too: DingTalk's page notes some clients need it there.
 					query: { [MEDIA_TYPE_FIELD]: resolved.type },
-					multipart: () =>
-						buildMultipart(
+					multipart: async () =>
+						await buildMultipart(
 							{ [MEDIA_TYPE_FIELD]: resolved.type },
-							{ fieldName: MEDIA_FILE_PART, fileName, contentType, bytes },
+							{
+								fieldName: MEDIA_FILE_PART,
+								fileName,
+								contentType,
+								size,
+								fill: fillFromBinary(ctx, binaryItem, size),
+							},
 						),
 				};
 			},

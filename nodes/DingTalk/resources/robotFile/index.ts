@@ -1,11 +1,19 @@
-import type { INodeProperties } from 'n8n-workflow';
-import { extensionOf, mimeTypeOfExtension, sniffExtension } from '../../../shared/binary';
+import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import {
+	binarySizeOf,
+	extensionOf,
+	mimeTypeOfExtension,
+	sniffExtension,
+} from '../../../shared/binary';
 import { defaultRobotCodeOf } from '../../../shared/app';
 import { DOWNLOAD_CODE, idProperty, ROBOT_CODE } from '../../../shared/descriptions';
-import { readId, type DingTalkResource } from '../../../shared/operation';
+import { readId, refuseInput, type DingTalkResource } from '../../../shared/operation';
+import type { DingTalkTransport } from '../../../shared/transport';
 import { PATHS } from '../../../shared/wire';
 
 const showForDownload = { resource: ['robotFile'], operation: ['download'] };
+const DEFAULT_MAX_DOWNLOAD_MB = 200;
+const MIB = 1024 * 1024;
 
 const robotFileFields: INodeProperties[] = [
 	idProperty(
@@ -50,21 +58,63 @@ const robotFileFields: INodeProperties[] = [
 		hint: 'The name of the output binary field to put the file in',
 		displayOptions: { show: { ...showForDownload, downloadContent: [true] } },
 	},
+	{
+		displayName: 'Max File Size (MB)',
+		name: 'maxFileSizeMb',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: DEFAULT_MAX_DOWNLOAD_MB,
+		description:
+			'The largest file to download, in MB of 1,048,576 bytes; a larger one is refused before it is read. DingTalk media are at most 20 MB.',
+		displayOptions: { show: { ...showForDownload, downloadContent: [true] } },
+	},
 ];
 
+/** The last part of a name a sender chose: never a path (n8n would keep it as the binary's directory). */
+function baseNameOf(name: string): string {
+	return name.split(/[\\/]/).pop()?.trim() ?? '';
+}
+
 /** The name a robot file gets: the message's own name when known, else DingTalk's with the real extension. */
-export function restoreFileName(requestedName: string, downloadUrl: string, bytes: Buffer): string {
-	const sniffed = sniffExtension(bytes);
-	const name = requestedName.trim();
+export function restoreFileName(requestedName: string, downloadUrl: string, head: Buffer): string {
+	const sniffed = sniffExtension(head);
+	const name = baseNameOf(requestedName);
 	if (name !== '') return extensionOf(name) ? name : `${name}.${sniffed ?? 'bin'}`;
 	let served = 'file';
 	try {
-		served = decodeURIComponent(new URL(downloadUrl).pathname.split('/').pop() || 'file');
+		served = baseNameOf(decodeURIComponent(new URL(downloadUrl).pathname)) || 'file';
 	} catch {
 		// An unparsable URL keeps the generic name.
 	}
 	const base = served.replace(/\.file$/i, '') || 'file';
 	return `${base}.${sniffed ?? 'bin'}`;
+}
+
+/**
+ * Downloads a robot file behind a signed URL into n8n's binary store, named and typed: the stream goes
+ * to n8n's binary helpers as it comes, so the node holds no copy of its own.
+ */
+export async function downloadRobotFile(
+	ctx: IExecuteFunctions,
+	transport: DingTalkTransport,
+	itemIndex: number,
+	downloadUrl: string,
+	requestedName: string,
+	maxBytes: number,
+) {
+	const download = await transport.downloadSignedFile(downloadUrl, itemIndex, maxBytes);
+	const fileName = restoreFileName(requestedName, downloadUrl, download.head);
+	const mimeType = mimeTypeOfExtension(extensionOf(fileName)) ?? 'application/octet-stream';
+	const binary = await ctx.helpers.prepareBinaryData(download.stream as never, fileName, mimeType);
+	const fileSize = download.size ?? (await binarySizeOf(ctx, binary));
+	if (fileSize > maxBytes) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`The file is ${fileSize.toLocaleString('en-US')} bytes, more than the ${maxBytes.toLocaleString('en-US')} bytes allowed by "Max File Size"`,
+			{ itemIndex, description: 'Raise the "Max File Size" option to download it.' },
+		);
+	}
+	return { binary, fileName, mimeType, fileSize };
 }
 
 export const robotFile: DingTalkResource = {
@@ -79,36 +129,52 @@ export const robotFile: DingTalkResource = {
 				description: 'Download a file, picture, voice clip or video a user sent to the robot',
 			},
 			call: { family: 'new', method: 'POST', path: PATHS.robotFileDownload, sendsMessage: false },
-			preSend: async ({ ctx, itemIndex, transport }, call) => ({
-				...call,
-				json: {
-					downloadCode: readId(ctx, itemIndex, DOWNLOAD_CODE),
-					robotCode: readId(ctx, itemIndex, ROBOT_CODE, defaultRobotCodeOf(transport.credentials)),
-				},
-			}),
-			postReceive: async ({ ctx, itemIndex, transport }, answer) => {
+			preSend: async ({ ctx, itemIndex, transport, state }, call) => {
+				if (ctx.getNodeParameter('downloadContent', itemIndex, true)) {
+					const maxMb = Number(
+						ctx.getNodeParameter('maxFileSizeMb', itemIndex, DEFAULT_MAX_DOWNLOAD_MB),
+					);
+					if (!Number.isFinite(maxMb) || maxMb <= 0) {
+						throw refuseInput(
+							ctx,
+							itemIndex,
+							'Max File Size (MB)',
+							`"${maxMb}" is not a number above 0`,
+						);
+					}
+					state.maxBytes = Math.floor(maxMb * MIB);
+				}
+				return {
+					...call,
+					json: {
+						downloadCode: readId(ctx, itemIndex, DOWNLOAD_CODE),
+						robotCode: readId(
+							ctx,
+							itemIndex,
+							ROBOT_CODE,
+							defaultRobotCodeOf(transport.credentials),
+						),
+					},
+				};
+			},
+			postReceive: async ({ ctx, itemIndex, transport, state }, answer) => {
 				const downloadUrl = String(answer.downloadUrl ?? '');
 				if (!ctx.getNodeParameter('downloadContent', itemIndex, true)) {
 					// Returning the temporary link is this setting's job; it is the only place it appears.
 					return { json: { downloadUrl }, pairedItem: { item: itemIndex } };
 				}
-				const bytes = await transport.fetchSignedFile(downloadUrl, itemIndex);
-				const fileName = restoreFileName(
-					String(ctx.getNodeParameter('fileName', itemIndex, '')),
+				const { binary, fileName, mimeType, fileSize } = await downloadRobotFile(
+					ctx,
+					transport,
+					itemIndex,
 					downloadUrl,
-					bytes,
+					String(ctx.getNodeParameter('fileName', itemIndex, '')),
+					Number(state.maxBytes),
 				);
-				const mimeType = mimeTypeOfExtension(extensionOf(fileName)) ?? 'application/octet-stream';
 				const property =
 					String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
-				const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
 				return {
-					json: {
-						fileName,
-						fileExtension: extensionOf(fileName),
-						mimeType,
-						fileSize: bytes.length,
-					},
+					json: { fileName, fileExtension: extensionOf(fileName), mimeType, fileSize },
 					binary: { [property]: binary },
 					pairedItem: { item: itemIndex },
 				};

@@ -113,7 +113,7 @@ export class FakeN8n {
 	}
 
 	context(): IExecuteFunctions {
-		const fake = this;
+		const fake = this as FakeN8n;
 		const httpRequest = async (options: IHttpRequestOptions) => {
 			const url = urlOf(options);
 			const kind = TOKEN_PATHS.some((path) => url.endsWith(path)) ? 'token' : 'file';

@@ -89,7 +89,7 @@ describe('a send is never sent twice when DingTalk may have carried it out', () 
 		];
 		const fake = new FakeN8n(
 			freshApp(),
-			script((_request) => {
+			script(() => {
 				const next = answers.shift()!;
 				if (next instanceof Error) throw next;
 				return next;
@@ -228,7 +228,7 @@ describe('the stored token', () => {
 
 	it.each([
 		['another AppKey', { clientId: 'dingotherapp' }],
-		['another secret', { clientSecret: 'rotated-secret-000' }],
+		['another secret', { clientSecret: String(freshApp().clientSecret) }],
 		['another API host', { apiBaseUrl: 'https://api2.example.test' }],
 	])('is not used after the credential was edited to %s', async (_name, edit) => {
 		const before = freshApp();
@@ -254,7 +254,7 @@ describe('the stored token', () => {
 		const suite = asAppCredentials({
 			appType: 'thirdParty',
 			suiteKey: 'suite',
-			suiteSecret: 'suite-secret-000',
+			suiteSecret: String(freshApp().clientSecret),
 			authCorpId: 'corpA',
 			suiteTicket: 'ticket-1',
 			region: 'china',
@@ -385,7 +385,7 @@ describe('token request failures', () => {
 			freshApp({
 				appType: 'thirdParty',
 				suiteKey: 'suite',
-				suiteSecret: 'suite-secret-x',
+				suiteSecret: String(freshApp().clientSecret),
 				authCorpId: 'corp',
 				suiteTicket: 'ticket',
 			}),

@@ -18,5 +18,7 @@ const project = (name) => ({
 });
 
 module.exports = {
+	// A global option (ignored inside a project): tests against real servers get room on a busy machine.
+	testTimeout: 30_000,
 	projects: ['unit', 'sandbox', 'integration', 'e2e'].map(project),
 };

@@ -453,6 +453,32 @@ function defineSuite(line) {
 					W.dingTalk('DingTalk', spaceGet(), { credentialId: 'suiteApp' }),
 				]),
 			),
+			retryOnFailSend: add(
+				W.chain(`retryOnFailSend${line}`, 'a send with Retry On Fail', [
+					W.trigger(),
+					W.dingTalk(
+						'DingTalk',
+						{
+							resource: 'file',
+							operation: 'sendToUser',
+							receiverUnionId: alice,
+							spaceId: SPACE,
+							fileId: 'dentry-report-pdf',
+						},
+						{ retryOnFail: true, maxTries: 2, waitBetweenTries: 0 },
+					),
+				]),
+			),
+			zeroRate: add(
+				W.chain(`zeroRate${line}`, 'calls per second from an expression', [
+					W.trigger(),
+					W.jsonItem('Settings', { rate: 0 }),
+					W.dingTalk(
+						'DingTalk',
+						spaceGet({ requestOptions: { callsPerSecond: '={{ $json.rate }}' } }),
+					),
+				]),
+			),
 		};
 
 		beforeAll(async () => {
@@ -845,6 +871,19 @@ function defineSuite(line) {
 			expect(result.error.message).toContain('invalidClientIdOrSecret');
 			expect(log(PATH.token).map((entry) => entry.code)).toEqual(['invalidClientIdOrSecret']);
 			expect(log(PATH.space)).toHaveLength(0);
+		});
+
+		test('settings that make no sense are refused before anything is sent: Retry On Fail on a send, a rate of 0', async () => {
+			const retried = await execute(ids.retryOnFailSend);
+			expect(retried.error.message).toBe(
+				'Retry On Fail is on: it would send the messages of this node again, the delivered ones too',
+			);
+			const zero = await execute(ids.zeroRate);
+			expect(zero.error.message).toBe(
+				'Request Options > Calls per Second: "0" is not a whole number from 1 to 20',
+			);
+			expect(sandbox.requests).toEqual([]);
+			expect(sandbox.sent).toEqual([]);
 		});
 
 		test('a third-party enterprise app gets its token from corpAccessToken', async () => {

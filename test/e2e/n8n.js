@@ -369,7 +369,7 @@ class N8nInstance {
 	}
 
 	/** Runs one n8n CLI command to its end. */
-	async cli(args, { timeoutMs = 5 * 60 * 1000 } = {}) {
+	async cli(args, { timeoutMs = 5 * 60 * 1000, onSpawn } = {}) {
 		const env = await this.n8nEnv();
 		const started = Date.now();
 		return await new Promise((resolve, reject) => {
@@ -379,6 +379,7 @@ class N8nInstance {
 				stdio: ['ignore', 'pipe', 'pipe'],
 				detached: true, // own process group: a timeout kills the task runner children too
 			});
+			onSpawn?.(child);
 			const out = [];
 			const err = [];
 			child.stdout.on('data', (chunk) => out.push(chunk));
@@ -459,9 +460,12 @@ class N8nInstance {
 	 *   execution: object|undefined, exitCode: number|null, signal: string|null, stdout: string, stderr: string,
 	 *   durationMs: number }>}
 	 */
-	async execute(workflowId, { timeoutMs } = {}) {
+	async execute(workflowId, { timeoutMs, onSpawn } = {}) {
 		const startedMs = Date.now();
-		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], { timeoutMs });
+		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], {
+			timeoutMs,
+			onSpawn,
+		});
 		let execution = parseExecuteOutput(result.stdout);
 		const base = {
 			stdout: result.stdout,

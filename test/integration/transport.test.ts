@@ -4,6 +4,7 @@
 // carries over from another test.
 import { createHash } from 'crypto';
 import { mkdtempSync } from 'fs';
+import { createServer } from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { INodeExecutionData } from 'n8n-workflow';
@@ -47,6 +48,7 @@ let sandbox: {
 	setRateLimit(options: { enabled: boolean; perSecond?: number }): void;
 	failNext(match: { path: string }, response: object, times?: number): void;
 	revokeScope(appKey: string, scope: string): void;
+	issueDownloadCode(file: { fileName: string; bytes: Buffer }): string;
 };
 let credential: StoredCredential;
 
@@ -262,5 +264,117 @@ describe('failures', () => {
 		});
 		expect(JSON.stringify(item)).not.toContain(token);
 		expect(item.json.description).toContain('access_token=[redacted]');
+	});
+});
+
+describe('requests go where the credential points, through n8n-core', () => {
+	/** A server that records whoever reaches it: where a followed redirect would land. */
+	async function trap() {
+		const seen: string[] = [];
+		const server = createServer((req, res) => {
+			seen.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)}`);
+			res.end('{}');
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		const { port } = server.address() as { port: number };
+		return { seen, url: `http://127.0.0.1:${port}`, close: () => server.close() };
+	}
+
+	it('a redirect is not followed by a call carrying the token: nothing reaches the other host', async () => {
+		const other = await trap();
+		try {
+			sandbox.failNext(
+				{ path: SEND_TO_USER },
+				{ status: 307, headers: { location: `${other.url}/v1.0/steal` }, body: '' },
+			);
+			const [item] = await runDingTalkNode({
+				credential,
+				parameters: {
+					resource: 'file',
+					operation: 'sendToUser',
+					receiverUnionId: DEMO.users.alice,
+					spaceId: DEMO.group.space.spaceId,
+					fileId: 'dentry-report-pdf',
+				},
+				continueOnFail: true,
+			});
+			expect(other.seen).toEqual([]);
+			expect(item.json.error).toBe(
+				'DingTalk: the address answered with a redirect, which the node does not follow [redirect]',
+			);
+			expect(item.json.description).toContain(`redirected to ${other.url.slice(7)}`);
+			expect(sandbox.sent).toHaveLength(0);
+		} finally {
+			other.close();
+		}
+	});
+
+	it('a 200 answer that is not JSON (a proxy page) is an error item with its first bytes, not an empty success', async () => {
+		sandbox.failNext(
+			{ path: SPACE_QUERY },
+			{ status: 200, body: '<html><title>Portal</title>Log in to continue</html>' },
+		);
+		const [item] = await runDingTalkNode({
+			credential,
+			parameters: spaceGet,
+			continueOnFail: true,
+		});
+		expect(item.json).toMatchObject({
+			error: "DingTalk: the answer is not DingTalk's JSON [unexpectedAnswer]",
+			code: 'unexpectedAnswer',
+		});
+		expect(item.json.description).toContain(
+			"DingTalk's message: <html><title>Portal</title>Log in to continue</html>",
+		);
+		expect(calls(SPACE_QUERY)).toHaveLength(1);
+	});
+
+	it("a robot file streams into n8n's binary store under the sender's last name part, with no directory", async () => {
+		const bytes = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(3 * 1024 * 1024, 1)]);
+		const downloadCode = sandbox.issueDownloadCode({ fileName: 'x.pdf', bytes });
+		const [item] = await runDingTalkNode({
+			credential,
+			parameters: {
+				resource: 'robotFile',
+				operation: 'download',
+				downloadCode,
+				fileName: '../../tmp/Q3 report',
+				downloadContent: true,
+				binaryPropertyName: 'data',
+			},
+		});
+		expect(item.json).toEqual({
+			fileName: 'Q3 report.pdf',
+			fileExtension: 'pdf',
+			mimeType: 'application/pdf',
+			fileSize: bytes.length,
+		});
+		expect(item.binary?.data).toMatchObject({
+			fileName: 'Q3 report.pdf',
+			mimeType: 'application/pdf',
+		});
+		expect(item.binary?.data.directory).toBeUndefined();
+		expect(Buffer.from(item.binary!.data.data, 'base64').equals(bytes)).toBe(true);
+	});
+
+	it('a robot file above Max File Size is refused from its announced size', async () => {
+		const downloadCode = sandbox.issueDownloadCode({
+			fileName: 'x.zip',
+			bytes: Buffer.alloc(2 * 1024 * 1024 + 1),
+		});
+		const [item] = await runDingTalkNode({
+			credential,
+			parameters: {
+				resource: 'robotFile',
+				operation: 'download',
+				downloadCode,
+				downloadContent: true,
+				maxFileSizeMb: 2,
+			},
+			continueOnFail: true,
+		});
+		expect(item.json.error).toBe(
+			'The file is 2,097,153 bytes, more than the 2,097,152 bytes allowed by "Max File Size"',
+		);
 	});
 });

@@ -79,7 +79,7 @@ export class DingTalk implements INodeType {
 						typeOptions: { minValue: 0, maxValue: 10 },
 						default: 4,
 						description:
-							'How often a call DingTalk rate-limited or was too busy for is tried again, with growing pauses. Sends are never repeated when DingTalk may already have delivered them.',
+							'How often a call DingTalk was too busy for, or a look-up that failed on the network, is tried again, with growing pauses. Calls DingTalk refused for its rate limit go again in the next free slot, for up to 5 minutes. Sends are never repeated when DingTalk may already have delivered them.',
 					},
 					{
 						displayName: 'Timeout',
@@ -121,29 +121,45 @@ export class DingTalk implements INodeType {
 		}
 		const transport = await DingTalkTransport.open(this, readTransportOptions(this));
 
-		const results = await mapItems(items.length, operation.concurrency, async (itemIndex) => {
-			const item: ItemContext = { ctx: this, transport, itemIndex, state: {} };
-			try {
-				const call = await buildCall(operation, item);
-				const answer = await transport.call(call, itemIndex);
-				return await operation.postReceive(item, answer);
-			} catch (error) {
-				if (this.continueOnFail()) {
-					return {
-						json: {
-							error: error.message,
-							description: error.description ?? undefined,
-							...error.context?.dingTalk,
-						},
-						pairedItem: { item: itemIndex },
-					};
+		const { destination } = operation;
+		// Sends to one chat keep their item order; a destination that cannot be read is its own.
+		const destinationOf = destination
+			? (itemIndex: number) => {
+					try {
+						return `to ${String(this.getNodeParameter(destination.parameter, itemIndex, '')).trim()}`;
+					} catch {
+						return `item ${itemIndex}`;
+					}
 				}
-				// Both constructors hand an error of their own class back unchanged.
-				if (error instanceof NodeApiError)
-					throw new NodeApiError(this.getNode(), error as unknown as JsonObject);
-				throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
-			}
-		});
+			: undefined;
+		const results = await mapItems(
+			items.length,
+			operation.concurrency,
+			async (itemIndex) => {
+				const item: ItemContext = { ctx: this, transport, itemIndex, state: {} };
+				try {
+					const call = await buildCall(operation, item);
+					const answer = await transport.call(call, itemIndex);
+					return await operation.postReceive(item, answer);
+				} catch (error) {
+					if (this.continueOnFail()) {
+						return {
+							json: {
+								error: error.message,
+								description: error.description ?? undefined,
+								...error.context?.dingTalk,
+							},
+							pairedItem: { item: itemIndex },
+						};
+					}
+					// Both constructors hand an error of their own class back unchanged.
+					if (error instanceof NodeApiError)
+						throw new NodeApiError(this.getNode(), error as unknown as JsonObject);
+					throw new NodeOperationError(this.getNode(), error as Error, { itemIndex });
+				}
+			},
+			destinationOf,
+		);
 		return [results];
 	}
 }

@@ -36,8 +36,10 @@ export interface DingTalkOperation {
 		item: ItemContext,
 		answer: IDataObject,
 	) => Promise<INodeExecutionData> | INodeExecutionData;
-	/** How many items may be in flight at once; sends keep to 1 so messages arrive in item order. */
+	/** How many items may be in flight at once (the rate limit still applies). */
 	concurrency: number;
+	/** For sends: the field naming the chat; messages to one chat go one after another, in item order. */
+	destination?: IdField;
 }
 
 /**
@@ -135,28 +137,52 @@ export async function buildCall(
 	return operation.preSend ? await operation.preSend(item, call) : call;
 }
 
-/** Runs `work` for items 0..count-1 with at most `limit` in flight, keeping the results in item order. */
+/**
+ * Runs `work` for items 0..count-1 with at most `limit` in flight, keeping the results in item order.
+ * Items with the same `keyOf` (sends to one chat) run one after another in item order; others run
+ * side by side. After a failure no new item starts; those in flight finish, then the first error is
+ * thrown.
+ */
 export async function mapItems<T>(
 	count: number,
 	limit: number,
 	work: (index: number) => Promise<T>,
+	keyOf?: (index: number) => string,
 ): Promise<T[]> {
 	const results = new Array<T>(count);
-	let next = 0;
-	let failed = false;
-	const worker = async () => {
-		while (!failed && next < count) {
-			const index = next++;
-			let succeeded = false;
-			try {
-				results[index] = await work(index);
-				succeeded = true;
-			} finally {
-				// A failure stops new items from starting; those in flight finish.
-				if (!succeeded) failed = true;
-			}
+	let failure: { error: unknown } | undefined;
+	let running = 0;
+	const waiting: Array<() => void> = [];
+	const acquire = async () => {
+		if (running < Math.max(1, limit)) {
+			running++;
+			return;
 		}
+		await new Promise<void>((resolve) => waiting.push(resolve));
 	};
-	await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, count)) }, worker));
+	const release = () => {
+		const next = waiting.shift();
+		if (next) next();
+		else running--;
+	};
+	const lastOfKey = new Map<string, Promise<void>>();
+	const tasks: Array<Promise<void>> = [];
+	for (let index = 0; index < count; index++) {
+		const key = keyOf?.(index) ?? `item ${index}`;
+		const task = (lastOfKey.get(key) ?? Promise.resolve()).then(async () => {
+			await acquire();
+			try {
+				if (!failure) results[index] = await work(index);
+			} catch (error) {
+				failure ??= { error };
+			} finally {
+				release();
+			}
+		});
+		lastOfKey.set(key, task);
+		tasks.push(task);
+	}
+	await Promise.all(tasks);
+	if (failure) throw failure.error;
 	return results;
 }

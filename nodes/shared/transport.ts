@@ -10,6 +10,15 @@ import {
 } from 'n8n-workflow';
 import { signedUrlProblem } from './addresses';
 import {
+	bookCall,
+	delayBeforeNextCall,
+	newRateWindow,
+	rebookCall,
+	recordAccepted,
+	recordRefused,
+	type RateWindow,
+} from './rate';
+import {
 	appIdentityOf,
 	asAppCredentials,
 	baseUrlsOf,
@@ -26,7 +35,6 @@ import {
 	ERROR_GUIDE,
 	PERMISSION_CODES,
 	PERMISSION_OF_PATH,
-	RATE_WINDOW_MS,
 	type ApiFamily,
 	type DingTalkFailure,
 } from './wire';
@@ -106,9 +114,8 @@ export interface SignedDownload {
 // Refresh this long before DingTalk's expiry (at most a tenth of the token's life), so no call races
 // the end of a token's life.
 const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
-// Our clock starts before the request leaves; DingTalk's when it arrives, later by however long n8n and the
-// network take under load. Keep some slack.
-const RATE_WINDOW_SLACK_MS = 100;
+// A call refused for rate was not carried out: it is sent again in the next free slot, for this long.
+const RATE_LIMIT_PATIENCE_MS = 5 * 60 * 1000;
 const MAX_BACKOFF_MS = 8000;
 // Module state of an app nobody used for this long is dropped (tokens live two hours).
 const IDLE_STATE_EXPIRY_MS = 3 * 60 * 60 * 1000;
@@ -148,16 +155,9 @@ interface TokenState {
 	lastUsed: number;
 }
 
-interface RateState {
-	/** Monotonic times of the calls booked in the current window. */
-	times: number[];
-	pausedUntil: number;
-	lastUsed: number;
-}
-
 // Module state lives as long as n8n's process: shared by every item and execution using the same app.
 const tokenStates = new Map<string, TokenState>();
-const rateStates = new Map<string, RateState>();
+const rateWindows = new Map<string, RateWindow>();
 let lastSweep = 0;
 
 /** Drops the state of apps and APIs nobody used lately, so weeks of rotating secrets leave nothing behind. */
@@ -167,15 +167,14 @@ function sweepIdleState(now: number): void {
 	for (const [key, state] of tokenStates) {
 		if (!state.refreshing && now - state.lastUsed > IDLE_STATE_EXPIRY_MS) tokenStates.delete(key);
 	}
-	for (const [key, state] of rateStates) {
-		if (now - state.lastUsed > IDLE_STATE_EXPIRY_MS && state.pausedUntil < now)
-			rateStates.delete(key);
+	for (const [key, window] of rateWindows) {
+		if (now - window.lastUsed > IDLE_STATE_EXPIRY_MS) rateWindows.delete(key);
 	}
 }
 
 /** How many apps and app-API pairs the module keeps state for (for tests of its expiry). */
 export function transportStateSize(): { tokens: number; rateWindows: number } {
-	return { tokens: tokenStates.size, rateWindows: rateStates.size };
+	return { tokens: tokenStates.size, rateWindows: rateWindows.size };
 }
 
 function tokenStateOf(appIdentity: string): TokenState {
@@ -188,14 +187,13 @@ function tokenStateOf(appIdentity: string): TokenState {
 	return state;
 }
 
-function rateStateOf(key: string): RateState {
-	let state = rateStates.get(key);
-	if (!state) {
-		state = { times: [], pausedUntil: 0, lastUsed: monotonicNow() };
-		rateStates.set(key, state);
+function rateWindowOf(key: string, ceiling: number): RateWindow {
+	let window = rateWindows.get(key);
+	if (!window) {
+		window = newRateWindow(ceiling, monotonicNow());
+		rateWindows.set(key, window);
 	}
-	state.lastUsed = monotonicNow();
-	return state;
+	return window;
 }
 
 function backoffMs(attempt: number): number {
@@ -273,6 +271,7 @@ export class DingTalkTransport {
 	async call<T = IDataObject>(call: DingTalkCall, itemIndex: number): Promise<T> {
 		const multipart = call.multipart ? await call.multipart() : undefined;
 		let healed = false;
+		let refusedSince: number | undefined;
 		for (let attempt = 0; ; attempt++) {
 			const canRetry = attempt < this.options.maxRetries;
 			let outcome: Awaited<ReturnType<DingTalkTransport['sendWithToken']>>;
@@ -297,6 +296,18 @@ export class DingTalkTransport {
 			}
 
 			const verdict = classifyAnswer(call.family, outcome);
+			const window = this.windowOf(call);
+			if (verdict.kind === 'rateLimited') {
+				// Not carried out: sent again in the next free slot, while everyone's allowance shrinks.
+				recordRefused(window);
+				refusedSince ??= monotonicNow();
+				if (monotonicNow() - refusedSince < RATE_LIMIT_PATIENCE_MS) {
+					attempt--;
+					continue;
+				}
+			} else {
+				recordAccepted(window, this.options.callsPerSecond);
+			}
 			if (verdict.kind === 'ok') return outcome.body as T;
 			if (verdict.kind === 'invalidToken' && !healed) {
 				// DingTalk did not carry the call out: get a new token and send it once more.
@@ -305,12 +316,10 @@ export class DingTalkTransport {
 				attempt--;
 				continue;
 			}
-			if ((verdict.kind === 'rateLimited' || verdict.kind === 'busy') && canRetry) {
-				// DingTalk did not carry it out. Its limit counts whole seconds: everyone waits at least one.
-				this.pauseRateKey(this.rateKey(call), RATE_WINDOW_MS + backoffMs(attempt));
-				continue;
-			}
-			if (verdict.kind === 'maybeExecuted' && !call.sendsMessage && canRetry) {
+			if (
+				(verdict.kind === 'busy' || (verdict.kind === 'maybeExecuted' && !call.sendsMessage)) &&
+				canRetry
+			) {
 				await this.wait(backoffMs(attempt), itemIndex);
 				continue;
 			}
@@ -476,41 +485,21 @@ export class DingTalkTransport {
 		return `${this.appIdentity} ${call.family} ${call.path}`;
 	}
 
-	private pauseRateKey(key: string, ms: number): void {
-		const state = rateStateOf(key);
-		state.pausedUntil = Math.max(state.pausedUntil, monotonicNow() + ms);
+	private windowOf(call: DingTalkCall): RateWindow {
+		return rateWindowOf(this.rateKey(call), this.options.callsPerSecond);
 	}
 
-	/** Waits until one more call keeps every rolling window under the limit, then books it at the time returned. */
-	private async takeRateSlot(key: string): Promise<number> {
-		const window = RATE_WINDOW_MS + RATE_WINDOW_SLACK_MS;
-		const state = rateStateOf(key);
+	/** Waits until one more call fits DingTalk's limit as we know it, then books it at the time returned. */
+	private async takeRateSlot(window: RateWindow): Promise<number> {
 		for (;;) {
 			const now = monotonicNow();
-			if (state.pausedUntil > now) {
-				await this.wait(state.pausedUntil - now);
-				continue;
-			}
-			state.times = state.times.filter((time) => now - time < window);
-			if (state.times.length < this.options.callsPerSecond) {
-				state.times.push(now);
-				state.lastUsed = now;
+			const delay = delayBeforeNextCall(window, this.options.callsPerSecond, now);
+			if (delay === 0) {
+				bookCall(window, now);
 				return now;
 			}
-			await this.wait(state.times[0] + window - now + 1);
+			await this.wait(delay);
 		}
-	}
-
-	/**
-	 * Moves a booking to a later time. A call that first fetched a token reached DingTalk only after that
-	 * fetch, so its booking moves to when its answer came: the latest it can have arrived.
-	 */
-	private rebookRateSlot(key: string, booked: number): void {
-		const state = rateStateOf(key);
-		const index = state.times.indexOf(booked);
-		if (index >= 0) state.times.splice(index, 1);
-		state.times.push(monotonicNow());
-		state.times.sort((a, b) => a - b);
 	}
 
 	private forgetToken(rejected: string): void {
@@ -527,8 +516,8 @@ export class DingTalkTransport {
 		multipart: { body: Buffer; contentType: string } | undefined,
 		tokenOrCredentials: string | DingTalkAppCredentials,
 	) {
-		const rateKey = this.rateKey(call);
-		const booked = await this.takeRateSlot(rateKey);
+		const window = this.windowOf(call);
+		const booked = await this.takeRateSlot(window);
 		const credentials =
 			typeof tokenOrCredentials === 'string'
 				? { ...this.credentials, accessToken: tokenOrCredentials, tokenIssuedFor: this.appIdentity }
@@ -567,7 +556,9 @@ export class DingTalkTransport {
 				},
 			},
 		)) as { statusCode: number; body: unknown; headers?: Record<string, unknown> };
-		if (fetchesToken) this.rebookRateSlot(rateKey, booked);
+		// A call that first fetched a token reached DingTalk only after that fetch: it counts from when its
+		// answer came, the latest it can have arrived.
+		if (fetchesToken) rebookCall(window, booked, monotonicNow());
 		return {
 			status: response.statusCode,
 			body: parseBody(response.body),

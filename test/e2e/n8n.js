@@ -200,6 +200,25 @@ function packPackage() {
 	return packPromise;
 }
 
+// n8n processes run in process groups of their own (a timeout kills their task runners too). Should the
+// test process end first (killed, or a test timed out), they must not outlive it.
+const liveGroups = new Set();
+process.once('exit', () => {
+	for (const pid of liveGroups) {
+		for (const target of [-pid, pid]) {
+			try {
+				process.kill(target, 'SIGKILL');
+			} catch {
+				// no such group, or already gone
+			}
+		}
+	}
+});
+function trackGroup(child) {
+	liveGroups.add(child.pid);
+	child.once('exit', () => liveGroups.delete(child.pid));
+}
+
 const STRIPPED_ENV = /^(N8N_|DB_|NODE_ENV$|E2E_TESTS$|EXECUTIONS_|QUEUE_|GENERIC_TIMEZONE$)/;
 
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -379,6 +398,7 @@ class N8nInstance {
 				stdio: ['ignore', 'pipe', 'pipe'],
 				detached: true, // own process group: a timeout kills the task runner children too
 			});
+			trackGroup(child);
 			onSpawn?.(child);
 			const out = [];
 			const err = [];
@@ -474,9 +494,10 @@ class N8nInstance {
 			exitCode: result.code,
 			signal: result.signal,
 		};
-		if (!execution && (result.code !== 0 || result.signal)) {
-			// Some failures (e.g. 2.41.1 with a node whose required parameters are missing: "No active execution
-			// found") print no execution data; the execution stored in the database still has the real error.
+		if (!execution) {
+			// Some runs print no execution data: 2.41.1 with a node whose required parameters are missing, and
+			// 2.41.1 with a workflow that ends within milliseconds ("No active execution found"). The execution
+			// stored in the database still has the real outcome.
 			const stored = await this.lastExecution(workflowId).catch(() => undefined);
 			if (stored && stored.createdMs >= startedMs - 2000 && stored.data && stored.data.resultData) {
 				execution = {
@@ -570,6 +591,7 @@ class N8nInstance {
 			env: fullEnv,
 			stdio,
 		});
+		trackGroup(child);
 		child.url = url;
 		child.stop = () =>
 			new Promise((resolve) => {

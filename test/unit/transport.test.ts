@@ -400,31 +400,71 @@ describe('token request failures', () => {
 });
 
 describe('rate limit', () => {
-	it('a rate-limit answer pauses every call to that app and API, not only the refused one', async () => {
-		let refused = false;
-		const sentAt: number[] = [];
+	/** A DingTalk that accepts `limit` calls in any rolling second (on the fake clock) and refuses the rest. */
+	function limitedTo(limit: number) {
+		const accepted: number[] = [];
+		const refusals = { count: 0 };
+		const answer: Script = () => {
+			const now = performance.now();
+			while (accepted.length > 0 && now - accepted[0] >= 1000) accepted.shift();
+			if (accepted.length >= limit) {
+				refusals.count++;
+				return {
+					statusCode: 403,
+					body: { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi' },
+				};
+			}
+			accepted.push(now);
+			return OK;
+		};
+		return { answer, refusals };
+	}
+
+	it('two executions of one app against a DingTalk that allows 10/s: every call succeeds, both share the limit', async () => {
+		const server = limitedTo(10);
+		const app = freshApp();
+		const first = new FakeN8n(app, script(server.answer));
+		const second = new FakeN8n(app, script(server.answer));
+		const [a, b] = [await transportFor(first), await transportFor(second)];
+		const started = performance.now();
+		const { error } = await settle(
+			Promise.all(
+				Array.from({ length: 100 }, (_, index) => (index % 2 ? a : b).call(LOOKUP, index)),
+			),
+		);
+		const seconds = (performance.now() - started) / 1000;
+		expect(error).toBeUndefined();
+		// 100 calls at 10 in any rolling second: 9 s at the least. The shared allowance settles there.
+		expect(seconds).toBeGreaterThanOrEqual(9);
+		expect(seconds).toBeLessThan(9.9 * 1.15);
+		expect(server.refusals.count).toBeLessThan(40);
+	});
+
+	it('a refused call goes again in the next free slot, however often: bounded by time, not by Max Retries', async () => {
+		const server = limitedTo(1);
+		const fake = new FakeN8n(freshApp(), script(server.answer));
+		const transport = await transportFor(fake, { maxRetries: 0 });
+		const { error } = await settle(
+			Promise.all(Array.from({ length: 8 }, (_, index) => transport.call(LOOKUP, index))),
+		);
+		expect(error).toBeUndefined();
+		expect(server.refusals.count).toBeGreaterThan(0);
+	});
+
+	it('a call DingTalk keeps refusing for rate gives up after 5 minutes, saying so', async () => {
 		const fake = new FakeN8n(
 			freshApp(),
-			script(() => {
-				sentAt.push(performance.now());
-				if (!refused) {
-					refused = true;
-					return {
-						statusCode: 403,
-						body: { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi' },
-					};
-				}
-				return OK;
-			}),
+			script(() => ({
+				statusCode: 403,
+				body: { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi' },
+			})),
 		);
-		const transport = await transportFor(fake);
-		const first = transport.call(LOOKUP, 0);
-		while (sentAt.length === 0) await jest.advanceTimersByTimeAsync(10);
-		// A second call starts while the first waits after its refusal: it waits too.
-		const { error } = await settle(Promise.all([first, transport.call(LOOKUP, 1)]));
-		expect(error).toBeUndefined();
-		expect(sentAt).toHaveLength(3);
-		expect(Math.min(sentAt[1], sentAt[2]) - sentAt[0]).toBeGreaterThanOrEqual(1000);
+		const started = performance.now();
+		const { error } = await settle((await transportFor(fake)).call(LOOKUP, 0));
+		expect(performance.now() - started).toBeGreaterThanOrEqual(5 * 60 * 1000);
+		expect((error as Error).message).toBe(
+			"DingTalk: DingTalk's limit of calls per second for this app and API was exceeded, even after retries [Forbidden.AccessDenied.QpsLimitForAppkeyAndApi]",
+		);
 	});
 
 	it('keeps counting on a monotonic clock: setting the wall clock back does not stall an app', async () => {
@@ -449,7 +489,7 @@ describe('rate limit', () => {
 				body: { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi' },
 			})),
 		);
-		const transport = await transportFor(fake, { maxRetries: 10 });
+		const transport = await transportFor(fake, { callsPerSecond: 1 });
 		const pending = settle(transport.call(LOOKUP, 0));
 		await jest.advanceTimersByTimeAsync(100);
 		fake.abort.abort();

@@ -11,6 +11,7 @@ import {
 import type { DingTalkOperation, DingTalkResource } from '../../../shared/operation';
 import { PATHS } from '../../../shared/wire';
 
+const SENDS_IN_FLIGHT = 20;
 const toGroup = ['sendLinkToGroup', 'sendToGroup'];
 const all = ['sendToUser', ...toGroup];
 const show = (operations: string[]) => ({ resource: ['file'], operation: operations });
@@ -28,11 +29,13 @@ function groupSend(path: string, option: DingTalkOperation['option']): DingTalkO
 		query: { unionId: OPERATOR_UNION_ID },
 		body: { spaceId: SPACE_ID, dentryId: FILE_ID, openConversationId: OPEN_CONVERSATION_ID },
 		postReceive: fileOutput,
-		concurrency: 1,
+		concurrency: SENDS_IN_FLIGHT,
+		destination: OPEN_CONVERSATION_ID,
 	};
 }
 
-// Sends are never repeated when DingTalk may have carried them out, and go one at a time, in item order.
+// Sends are never repeated when DingTalk may have carried them out. Sends to one chat go one after
+// another in item order; sends to different chats are in flight together, up to the rate limit.
 export const file: DingTalkResource = {
 	option: { name: 'File', value: 'file' },
 	defaultOperation: 'sendToUser',
@@ -47,7 +50,8 @@ export const file: DingTalkResource = {
 			query: { unionId: RECEIVER_UNION_ID },
 			body: { spaceId: SPACE_ID, dentryId: FILE_ID },
 			postReceive: fileOutput,
-			concurrency: 1,
+			concurrency: SENDS_IN_FLIGHT,
+			destination: RECEIVER_UNION_ID,
 		},
 		sendLinkToGroup: groupSend(PATHS.sendFileLinkToGroup, {
 			name: 'Send Link to Group',

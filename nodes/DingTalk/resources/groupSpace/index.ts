@@ -28,7 +28,8 @@ export const groupSpace: DingTalkResource = {
 				json: (answer.space ?? {}) as IDataObject,
 				pairedItem: { item: item.itemIndex },
 			}),
-			concurrency: 4,
+			// Enough in flight to reach the rate limit over a slow link (20 calls per second at 150 ms).
+			concurrency: 20,
 		},
 	},
 	fields: [

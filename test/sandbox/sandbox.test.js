@@ -958,6 +958,25 @@ describe('rate limiting', () => {
 	});
 });
 
+describe('round trip', () => {
+	it('delays every API answer by the round trip, counting the call halfway', async () => {
+		sandbox.setRoundTrip(300);
+		const token = await appToken();
+		sandbox.clearLog();
+		const started = Date.now();
+		const res = await api(withUnion(P.spaceQuery, alice), {
+			token,
+			body: { openConversationId: GROUP },
+		});
+		const took = Date.now() - started;
+		expect(res.status).toBe(200);
+		expect(took).toBeGreaterThanOrEqual(300);
+		const [entry] = sandbox.requests;
+		expect(entry.time - started).toBeGreaterThanOrEqual(150);
+		expect(entry.time - started).toBeLessThan(took);
+	});
+});
+
 describe('fault injection', () => {
 	test('{status, body} for the next N matching requests, still logged', async () => {
 		const token = await appToken();

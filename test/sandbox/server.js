@@ -313,6 +313,9 @@ function createSandbox(options = {}) {
 	let tokenLifetimeSeconds = initial.tokenLifetimeSeconds;
 	let rateLimit = { ...initial.rateLimit };
 	let downloadUrlLifetimeSeconds = initial.downloadUrlLifetimeSeconds;
+	// Round-trip time added to every API call, half before DingTalk sees it and half before the answer
+	// leaves: a stand-in for the distance between n8n and DingTalk (150 ms from outside mainland China).
+	let roundTripMs = options.roundTripMs ?? 0;
 	const servers = {};
 	const timers = new Set();
 	const baseUrls = { apiBaseUrl: null, legacyBaseUrl: null, fileBaseUrl: null };
@@ -431,13 +434,23 @@ function createSandbox(options = {}) {
 		// logged before the bytes go out, so a test that got the answer always sees the entry
 		finalize(ctx);
 		if (res.destroyed) return;
-		res.writeHead(status, {
-			'Content-Type': contentType || 'application/json;charset=utf-8',
-			'Content-Length': Buffer.byteLength(body),
-			[REQUEST_ID_HEADER]: ctx.requestId,
-			...extraHeaders,
-		});
-		res.end(ctx.req.method === 'HEAD' ? undefined : body);
+		if (ctx.answerDelayMs > 0) {
+			const timer = setTimeout(() => {
+				timers.delete(timer);
+				write();
+			}, ctx.answerDelayMs);
+			timers.add(timer);
+		} else write();
+		function write() {
+			if (res.destroyed) return;
+			res.writeHead(status, {
+				'Content-Type': contentType || 'application/json;charset=utf-8',
+				'Content-Length': Buffer.byteLength(body),
+				[REQUEST_ID_HEADER]: ctx.requestId,
+				...extraHeaders,
+			});
+			res.end(ctx.req.method === 'HEAD' ? undefined : body);
+		}
 	}
 
 	const apiOk = (ctx, body) => send(ctx, 200, body);
@@ -945,6 +958,7 @@ function createSandbox(options = {}) {
 			'POST /_sandbox/reset': () => api.reset(),
 			'POST /_sandbox/invalidate-tokens': () => api.invalidateTokens(),
 			'POST /_sandbox/rate-limit': () => api.setRateLimit(body),
+			'POST /_sandbox/round-trip': () => api.setRoundTrip(body.ms),
 			'POST /_sandbox/token-lifetime': () => api.setTokenLifetime(body.seconds),
 			'POST /_sandbox/download-url-lifetime': () => api.setDownloadUrlLifetime(body.seconds),
 			'POST /_sandbox/fail-next': () => api.failNext(body.match, body.response, body.times),
@@ -984,7 +998,10 @@ function createSandbox(options = {}) {
 	async function dispatch(hostName, req, res) {
 		const path = new URL(req.url, 'http://sandbox').pathname;
 		if (hostName === 'api' && path.startsWith('/_sandbox/')) return handleControl(req, res, path);
+		const delay = hostName === 'files' ? 0 : roundTripMs / 2;
+		if (delay > 0) await sleep(delay);
 		const ctx = newContext(hostName, req, res);
+		ctx.answerDelayMs = delay;
 		try {
 			const fault = takeFault(hostName, ctx.path);
 			if (fault && (await applyFault(ctx, fault))) return;
@@ -1079,6 +1096,7 @@ function createSandbox(options = {}) {
 			tokenLifetimeSeconds = initial.tokenLifetimeSeconds;
 			rateLimit = { ...initial.rateLimit };
 			downloadUrlLifetimeSeconds = initial.downloadUrlLifetimeSeconds;
+			roundTripMs = options.roundTripMs ?? 0;
 			media.clear();
 			sent.length = 0;
 			api.clearLog();
@@ -1103,6 +1121,11 @@ function createSandbox(options = {}) {
 			if (typeof seconds !== 'number' || !(seconds >= 0))
 				throw new Error('seconds must be a number >= 0');
 			tokenLifetimeSeconds = seconds;
+		},
+
+		setRoundTrip(ms) {
+			if (typeof ms !== 'number' || !(ms >= 0)) throw new Error('ms must be a number >= 0');
+			roundTripMs = ms;
 		},
 
 		setRateLimit({ enabled, perSecond } = {}) {

@@ -1,9 +1,10 @@
 'use strict';
 // npm run bench: measures the package inside a real n8n against the DingTalk sandbox and prints the
 // figures, section by section. Run it on an idle machine.
-//   BENCH_ONLY=memory,throughput   only these sections (default: all, in the order below)
+//   BENCH_ONLY=rate,memory   only these sections (default: all, in the order below)
 //   BENCH_N8N_LINE=1               n8n 1.123.81 on Node 20 instead of 2.41.1 on Node 24
 const SECTIONS = {
+	rate: require('./rate'),
 	throughput: require('./throughput'),
 	memory: require('./memory'),
 };

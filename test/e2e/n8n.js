@@ -540,6 +540,34 @@ class N8nInstance {
 	}
 
 	/**
+	 * `n8n execute-batch`: several workflows run at once in one n8n process (as two executions of one
+	 * app in one n8n share its module state). Resolves with n8n's summary; throws when one failed.
+	 */
+	async executeBatch(
+		workflowIds,
+		concurrency = workflowIds.length,
+		{ timeoutMs = 30 * 60 * 1000 } = {},
+	) {
+		const output = path.join(this.userFolder, 'tmp', `batch-${Date.now()}-${++this.seq}.json`);
+		const result = await this.cli(
+			[
+				'execute-batch',
+				`--ids=${workflowIds.join(',')}`,
+				`--concurrency=${concurrency}`,
+				`--output=${output}`,
+			],
+			{ timeoutMs },
+		);
+		const summary = fs.existsSync(output) ? JSON.parse(fs.readFileSync(output, 'utf8')) : undefined;
+		if (!summary || summary.summary?.failedExecutions > 0) {
+			throw new Error(
+				`n8n execute-batch ${workflowIds.join(',')} did not succeed (exit ${result.code})\n${lastLines(`${result.stdout}\n${result.stderr}`, 30)}`,
+			);
+		}
+		return summary;
+	}
+
+	/**
 	 * The newest stored execution of a workflow, read from n8n's SQLite database with n8n's own sqlite3
 	 * and flatted (run by the n8n line's Node binary).
 	 * @returns {Promise<undefined | { id: number, status: string, mode: string, finished: number,

@@ -1123,6 +1123,17 @@ function createSandbox(options = {}) {
 			tokenLifetimeSeconds = seconds;
 		},
 
+		/** Adds `count` users to the demo organisation (for many sends to different people); their unionIds. */
+		addUsers(count) {
+			const added = [];
+			for (let index = 0; index < count; index++) {
+				const unionId = `unionExtra${String(seed.users.size).padStart(6, '0')}`;
+				seed.users.set(unionId, { corpId: DEMO.corpId, name: unionId });
+				added.push(unionId);
+			}
+			return added;
+		},
+
 		setRoundTrip(ms) {
 			if (typeof ms !== 'number' || !(ms >= 0)) throw new Error('ms must be a number >= 0');
 			roundTripMs = ms;

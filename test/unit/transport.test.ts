@@ -1,4 +1,4 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports */
+/* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals */
 // The transport's rules with scripted answers: each test asserts the exact requests and their count,
 // so a regression shows in milliseconds and names the rule.
 import { Readable } from 'stream';
@@ -465,6 +465,31 @@ describe('rate limit', () => {
 		expect((error as Error).message).toBe(
 			"DingTalk: DingTalk's limit of calls per second for this app and API was exceeded, even after retries [Forbidden.AccessDenied.QpsLimitForAppkeyAndApi]",
 		);
+	});
+
+	it('counts the call that fetched a slow token from when its answer came: the 21st call waits a second after that', async () => {
+		const sentAt: number[] = [];
+		const fake = new FakeN8n(
+			freshApp(),
+			script(
+				() => {
+					sentAt.push(performance.now());
+					return OK;
+				},
+				async () => {
+					await new Promise((resolve) => setTimeout(resolve, 300));
+					return tokenAnswer('tok-slow');
+				},
+			),
+		);
+		const transport = await transportFor(fake);
+		const started = performance.now();
+		await settle(
+			Promise.all(Array.from({ length: 21 }, (_, index) => transport.call(LOOKUP, index))),
+		);
+		expect(sentAt).toHaveLength(21);
+		expect(sentAt[0] - started).toBeGreaterThanOrEqual(300);
+		expect(sentAt[20] - sentAt[0]).toBeGreaterThanOrEqual(1000);
 	});
 
 	it('keeps counting on a monotonic clock: setting the wall clock back does not stall an app', async () => {

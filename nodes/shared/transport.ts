@@ -489,14 +489,14 @@ export class DingTalkTransport {
 		return rateWindowOf(this.rateKey(call), this.options.callsPerSecond);
 	}
 
-	/** Waits until one more call fits DingTalk's limit as we know it, then books it at the time returned. */
-	private async takeRateSlot(window: RateWindow): Promise<number> {
+	/** Waits for the next free slot of DingTalk's limit as we know it, and books it. */
+	private async takeRateSlot(window: RateWindow): Promise<void> {
 		for (;;) {
 			const now = monotonicNow();
-			const delay = delayBeforeNextCall(window, this.options.callsPerSecond, now);
+			const delay = delayBeforeNextCall(window, now);
 			if (delay === 0) {
-				bookCall(window, now);
-				return now;
+				bookCall(window, this.options.callsPerSecond, now);
+				return;
 			}
 			await this.wait(delay);
 		}
@@ -517,7 +517,7 @@ export class DingTalkTransport {
 		tokenOrCredentials: string | DingTalkAppCredentials,
 	) {
 		const window = this.windowOf(call);
-		const booked = await this.takeRateSlot(window);
+		await this.takeRateSlot(window);
 		const credentials =
 			typeof tokenOrCredentials === 'string'
 				? { ...this.credentials, accessToken: tokenOrCredentials, tokenIssuedFor: this.appIdentity }
@@ -558,7 +558,7 @@ export class DingTalkTransport {
 		)) as { statusCode: number; body: unknown; headers?: Record<string, unknown> };
 		// A call that first fetched a token reached DingTalk only after that fetch: it counts from when its
 		// answer came, the latest it can have arrived.
-		if (fetchesToken) rebookCall(window, booked, monotonicNow());
+		if (fetchesToken) rebookCall(window, this.options.callsPerSecond, monotonicNow());
 		return {
 			status: response.statusCode,
 			body: parseBody(response.body),

@@ -5,6 +5,8 @@ import {
 	type IDataObject,
 	type IExecuteFunctions,
 	type IHttpRequestOptions,
+	type ITriggerFunctions,
+	type IWebhookFunctions,
 	type JsonObject,
 } from 'n8n-workflow';
 import {
@@ -13,6 +15,7 @@ import {
 	baseUrlsOf,
 	redact,
 	secretsOf,
+	streamClientOf,
 	TOKEN_FAILURE,
 	TokenRequestError,
 	type DingTalkAppCredentials,
@@ -25,11 +28,22 @@ import {
 	PERMISSION_OF_PATH,
 	ERROR_GUIDE,
 	RATE_WINDOW_MS,
+	STREAM_CONNECTION_PATH,
+	STREAM_SUBSCRIPTIONS,
+	streamRefusalIsFinal,
 	type ApiFamily,
 	type DingTalkFailure,
 } from './wire';
 
 export const CREDENTIAL_TYPE = 'dingTalkApi';
+
+/** Where the transport runs: a regular node's execution, or a trigger's (both have the credential and the request helpers). */
+export type TransportContext = IExecuteFunctions | ITriggerFunctions | IWebhookFunctions;
+
+/** What DingTalk's Stream gateway said: a WebSocket endpoint and ticket, or why not and whether trying again can help. */
+export type StreamConnectionGrant =
+	| { ok: true; endpoint: string; ticket: string }
+	| { ok: false; final: boolean; error: NodeApiError };
 
 /** One DingTalk API call, described as data. A multipart body is rebuilt for every attempt. */
 export interface DingTalkCall {
@@ -175,7 +189,7 @@ export class DingTalkTransport {
 	private readonly secrets: string[];
 
 	private constructor(
-		private readonly ctx: IExecuteFunctions,
+		private readonly ctx: TransportContext,
 		credentialData: IDataObject,
 		private readonly options: TransportOptions,
 	) {
@@ -184,7 +198,7 @@ export class DingTalkTransport {
 		this.secrets = secretsOf(this.credentials);
 	}
 
-	static async open(ctx: IExecuteFunctions, options: TransportOptions): Promise<DingTalkTransport> {
+	static async open(ctx: TransportContext, options: TransportOptions): Promise<DingTalkTransport> {
 		const data = await ctx.getCredentials(CREDENTIAL_TYPE);
 		return new DingTalkTransport(ctx, data as IDataObject, options);
 	}
@@ -296,6 +310,66 @@ export class DingTalkTransport {
 				},
 			);
 		}
+	}
+
+	/**
+	 * Asks DingTalk's Stream gateway for a WebSocket endpoint and a one-time ticket. It takes the app's client
+	 * ID and secret, no token; one attempt (the trigger's reconnect loop decides when to try again). Neither the
+	 * secret nor the ticket appears in an error.
+	 */
+	async openStreamConnection(): Promise<StreamConnectionGrant> {
+		const call: DingTalkCall = {
+			family: 'new',
+			method: 'POST',
+			path: STREAM_CONNECTION_PATH,
+			sendsMessage: false,
+		};
+		await takeRateSlot(this.rateKey(call), this.options.callsPerSecond);
+		let response: { statusCode: number; body: unknown; headers?: Record<string, unknown> };
+		try {
+			response = (await this.ctx.helpers.httpRequest({
+				method: 'POST',
+				baseURL: baseUrlsOf(this.credentials).new,
+				url: STREAM_CONNECTION_PATH,
+				// Without it the gateway answers in XML.
+				headers: { accept: 'application/json', 'content-type': 'application/json' },
+				body: {
+					...streamClientOf(this.credentials),
+					ua: 'n8n-nodes-dingtalk-files',
+					subscriptions: STREAM_SUBSCRIPTIONS,
+				},
+				json: true,
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				timeout: this.options.timeout,
+			})) as typeof response;
+		} catch (error) {
+			const code = networkCodeOf(error) ?? 'ERROR';
+			return { ok: false, final: false, error: this.networkError(error, code, call, 0) };
+		}
+		const answer = {
+			status: response.statusCode,
+			body: parseBody(response.body),
+			headers: response.headers,
+		};
+		const verdict = classifyAnswer('new', answer);
+		if (verdict.kind === 'ok') {
+			const { endpoint, ticket } = (answer.body ?? {}) as { endpoint?: unknown; ticket?: unknown };
+			if (typeof endpoint === 'string' && endpoint !== '' && typeof ticket === 'string' && ticket) {
+				return { ok: true, endpoint, ticket };
+			}
+			const failure: DingTalkFailure = {
+				status: answer.status,
+				code: 'unexpectedAnswer',
+				message: 'the answer has no endpoint and ticket',
+			};
+			return { ok: false, final: false, error: this.apiError(failure, 0, call.path) };
+		}
+		return {
+			ok: false,
+			final: streamRefusalIsFinal(verdict),
+			error: this.apiError(verdict.failure, 0, call.path),
+		};
 	}
 
 	/** Sends one attempt with the app's current token, becoming the one that fetches it when there is none. */

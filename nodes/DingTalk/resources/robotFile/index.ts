@@ -1,8 +1,9 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, INodeProperties } from 'n8n-workflow';
 import { extensionOf, mimeTypeOfExtension, sniffExtension } from '../../../shared/binary';
 import { defaultRobotCodeOf } from '../../../shared/app';
 import { DOWNLOAD_CODE, idProperty, ROBOT_CODE } from '../../../shared/descriptions';
 import { readId, type DingTalkResource } from '../../../shared/operation';
+import type { DingTalkTransport, TransportContext } from '../../../shared/transport';
 import { PATHS } from '../../../shared/wire';
 
 const showForDownload = { resource: ['robotFile'], operation: ['download'] };
@@ -67,6 +68,50 @@ export function restoreFileName(requestedName: string, downloadUrl: string, byte
 	return `${base}.${sniffed ?? 'bin'}`;
 }
 
+/**
+ * Fetches a robot file's signed URL and makes it n8n binary data: named after `requestedName` (or DingTalk's
+ * name with the real extension) and typed by that name. Robot File > Download and the robot triggers share it.
+ */
+export async function robotFileAsBinary(
+	ctx: TransportContext,
+	transport: DingTalkTransport,
+	downloadUrl: string,
+	requestedName: string,
+	itemIndex: number,
+): Promise<{ json: IDataObject; binary: IBinaryData }> {
+	const bytes = await transport.fetchSignedFile(downloadUrl, itemIndex);
+	const fileName = restoreFileName(requestedName, downloadUrl, bytes);
+	const mimeType = mimeTypeOfExtension(extensionOf(fileName)) ?? 'application/octet-stream';
+	const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
+	return {
+		json: { fileName, fileExtension: extensionOf(fileName), mimeType, fileSize: bytes.length },
+		binary,
+	};
+}
+
+/** Downloads the file of a robot message (its download code) as Robot File > Download does, through the transport. */
+export async function downloadRobotFile(
+	ctx: TransportContext,
+	transport: DingTalkTransport,
+	file: { downloadCode: string; robotCode: string; fileName: string },
+	itemIndex: number,
+): Promise<{ json: IDataObject; binary: IBinaryData }> {
+	const answer = await transport.call(
+		{
+			...robotFile.operations.download.call,
+			json: { downloadCode: file.downloadCode, robotCode: file.robotCode },
+		},
+		itemIndex,
+	);
+	return await robotFileAsBinary(
+		ctx,
+		transport,
+		String(answer.downloadUrl ?? ''),
+		file.fileName,
+		itemIndex,
+	);
+}
+
 export const robotFile: DingTalkResource = {
 	option: { name: 'Robot File', value: 'robotFile' },
 	defaultOperation: 'download',
@@ -92,24 +137,18 @@ export const robotFile: DingTalkResource = {
 					// Returning the temporary link is this setting's job; it is the only place it appears.
 					return { json: { downloadUrl }, pairedItem: { item: itemIndex } };
 				}
-				const bytes = await transport.fetchSignedFile(downloadUrl, itemIndex);
-				const fileName = restoreFileName(
-					String(ctx.getNodeParameter('fileName', itemIndex, '')),
+				const file = await robotFileAsBinary(
+					ctx,
+					transport,
 					downloadUrl,
-					bytes,
+					String(ctx.getNodeParameter('fileName', itemIndex, '')),
+					itemIndex,
 				);
-				const mimeType = mimeTypeOfExtension(extensionOf(fileName)) ?? 'application/octet-stream';
 				const property =
 					String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
-				const binary = await ctx.helpers.prepareBinaryData(bytes, fileName, mimeType);
 				return {
-					json: {
-						fileName,
-						fileExtension: extensionOf(fileName),
-						mimeType,
-						fileSize: bytes.length,
-					},
-					binary: { [property]: binary },
+					json: file.json,
+					binary: { [property]: file.binary },
 					pairedItem: { item: itemIndex },
 				};
 			},

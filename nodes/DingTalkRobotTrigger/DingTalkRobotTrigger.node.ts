@@ -71,7 +71,7 @@ export class DingTalkRobotTrigger implements INodeType {
 				'The DingTalk Robot Trigger needs Node.js 22 or later (as in n8n 2.x): this n8n runs on a Node.js without a built-in WebSocket',
 				{
 					description:
-						'Use the DingTalk Robot Webhook Trigger instead: set the robot\'s message receiving mode to HTTP in the DingTalk developer console and paste the webhook URL there. Nothing was sent to DingTalk.',
+						"Use the DingTalk Robot Webhook Trigger instead: set the robot's message receiving mode to HTTP in the DingTalk developer console and paste the webhook URL there. Nothing was sent to DingTalk.",
 				},
 			);
 		}

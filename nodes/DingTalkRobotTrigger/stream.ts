@@ -47,10 +47,17 @@ export function streamUrlOf(endpoint: string, ticket: string): string {
 /** Waits `ms`, or less when `signal` aborts. n8n-workflow 1.x's sleep takes no signal: the abort is awaited beside it. */
 async function pause(ms: number, signal: AbortSignal): Promise<void> {
 	if (signal.aborted) return;
-	const aborted = new Promise<void>((resolve) =>
-		signal.addEventListener('abort', () => resolve(), { once: true }),
-	);
-	await Promise.race([sleep(ms, signal).catch(() => undefined), aborted]);
+	let onAbort!: () => void;
+	const aborted = new Promise<void>((resolve) => {
+		onAbort = resolve;
+		signal.addEventListener('abort', onAbort, { once: true });
+	});
+	try {
+		await Promise.race([sleep(ms, signal).catch(() => undefined), aborted]);
+	} finally {
+		// A loop that pauses every second for weeks must not pile up listeners.
+		signal.removeEventListener('abort', onAbort);
+	}
 }
 
 const WATCHDOG_TICK_MS = 1000;

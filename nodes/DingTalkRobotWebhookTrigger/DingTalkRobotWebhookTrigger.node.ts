@@ -19,11 +19,7 @@ import {
 	robotMessageItem,
 	robotTriggerFields,
 } from '../shared/robotMessage';
-import {
-	CREDENTIAL_TYPE,
-	DEFAULT_TRANSPORT_OPTIONS,
-	DingTalkTransport,
-} from '../shared/transport';
+import { CREDENTIAL_TYPE, DEFAULT_TRANSPORT_OPTIONS, DingTalkTransport } from '../shared/transport';
 import { CALLBACK_SIGN_HEADER, CALLBACK_TIMESTAMP_HEADER } from '../shared/wire';
 
 // Messages seen per trigger, in this n8n process: a callback DingTalk sends twice starts one execution.

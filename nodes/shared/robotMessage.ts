@@ -74,7 +74,9 @@ export function passesFilters(message: RobotMessage, filters: RobotMessageFilter
 }
 
 /** The files a message carries: its media, or every picture of a rich text. */
-export function attachmentsOf(message: RobotMessage): Array<{ downloadCode: string; fileName: string }> {
+export function attachmentsOf(
+	message: RobotMessage,
+): Array<{ downloadCode: string; fileName: string }> {
 	const content = message.content ?? {};
 	if (message.msgtype === 'richText') {
 		return (content.richText ?? [])
@@ -291,7 +293,9 @@ export const robotTriggerFields: INodeProperties[] = [
 ];
 
 /** The filters as the node's parameters hold them. */
-export function filtersOf(getParameter: (name: string, fallback: unknown) => unknown): RobotMessageFilters {
+export function filtersOf(
+	getParameter: (name: string, fallback: unknown) => unknown,
+): RobotMessageFilters {
 	const types = getParameter('messageTypes', []);
 	const chatType = String(getParameter('chatType', 'all'));
 	return {

@@ -393,7 +393,11 @@ export const ROBOT_MESSAGE_TOPIC = '/v1.0/im/bot/messages/get';
 export const STREAM_SUBSCRIPTIONS = [{ type: 'CALLBACK', topic: ROBOT_MESSAGE_TOPIC }];
 /** The WebSocket URL is the endpoint with the ticket in this query parameter. */
 export const STREAM_TICKET_QUERY = 'ticket';
-export const STREAM_FRAME_TYPE = { system: 'SYSTEM', event: 'EVENT', callback: 'CALLBACK' } as const;
+export const STREAM_FRAME_TYPE = {
+	system: 'SYSTEM',
+	event: 'EVENT',
+	callback: 'CALLBACK',
+} as const;
 export const STREAM_SYSTEM_TOPIC = { ping: 'ping', disconnect: 'disconnect' } as const;
 
 /** A frame DingTalk sends over the Stream connection; `data` is a JSON string. */
@@ -467,7 +471,14 @@ export function callbackSignedText(timestamp: string, secret: string): string {
 }
 
 /** The message types a robot receives, in `msgtype`. */
-export const ROBOT_MESSAGE_TYPES = ['text', 'picture', 'audio', 'video', 'file', 'richText'] as const;
+export const ROBOT_MESSAGE_TYPES = [
+	'text',
+	'picture',
+	'audio',
+	'video',
+	'file',
+	'richText',
+] as const;
 export type RobotMessageType = (typeof ROBOT_MESSAGE_TYPES)[number];
 /** `conversationType`: "1" a one-to-one chat with the robot, "2" a group. */
 export const CONVERSATION_TYPE_OF_CODE: Record<string, 'oneToOne' | 'group'> = {

@@ -4,6 +4,7 @@
 // Node 24) runs the Stream trigger through drops, disconnect notices, silence, deactivation and a restart;
 // line 1 (n8n 1.123.81, Node 20) proves the Stream trigger's clear message and the webhook trigger.
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const { N8nInstance, freePort } = require('./n8n');
 const { restClient } = require('./rest');
 const { createSandbox, DEMO } = require('../sandbox/server');
@@ -63,9 +64,25 @@ function defineRobotTriggerSuite(line) {
 			]);
 		const triggerItem = (execution) =>
 			execution.data?.resultData?.runData?.[TRIGGER]?.[0]?.data?.main?.[0]?.[0];
-		const startedIds = async (workflowId) =>
-			(await n8n.executionsOf(workflowId)).map(
-				(execution) => triggerItem(execution)?.json?.messageId,
+		const finished = (execution) => !['new', 'running'].includes(execution.status);
+		/** The message of every execution of a workflow, once at least `count` have finished. */
+		const startedIds = async (workflowId, count = 0) => {
+			let executions = [];
+			await until(
+				async () => {
+					executions = await n8n.executionsOf(workflowId);
+					return executions.length >= count && executions.every(finished);
+				},
+				`${count} finished executions`,
+				300_000,
+			);
+			return executions.map((execution) => triggerItem(execution)?.json?.messageId);
+		};
+		/** The app's one open connection that is not silent (a silent one stays open until n8n notices). */
+		const liveConnection = (appKey) =>
+			until(
+				() => sandbox.robot.openConnections(appKey).filter((c) => !c.silent).length === 1,
+				`a live connection of ${appKey}`,
 			);
 
 		async function startN8n() {
@@ -121,6 +138,8 @@ function defineRobotTriggerSuite(line) {
 
 		afterAll(async () => {
 			if (editor) await editor.stop();
+			// n8n's own output, for a failed run.
+			if (n8n) fs.writeFileSync(`${n8n.userFolder}.log`, `${printed.stdout}\n${printed.stderr}`);
 			if (sandbox) await sandbox.stop();
 			process.stderr.write(
 				`[robot e2e] n8n ${n8n && n8n.version}: setup ${timings.setupMs} ms, n8n start until "Editor is now accessible" ${timings.startMs} ms\n`,
@@ -257,7 +276,7 @@ function defineRobotTriggerSuite(line) {
 					60: async () => {
 						// A silent connection is noticed by its missing pings: let it show their interval first.
 						await until(
-							() => sandbox.robot.openConnections(app)[0]?.pingReplies >= 3,
+							() => sandbox.robot.openConnections(app).every((c) => c.pingReplies >= 3),
 							'pings on the current connection',
 						);
 						sandbox.robot.silence(app);
@@ -266,7 +285,7 @@ function defineRobotTriggerSuite(line) {
 				};
 				for (let index = 0; index < 100; index++) {
 					if (disruptions[index]) {
-						await until(() => sandbox.robot.openConnections(app).length === 1, 'a connection');
+						await liveConnection(app);
 						await disruptions[index]();
 					}
 					const { message } = await sandbox.robot.sendMessage({
@@ -276,11 +295,7 @@ function defineRobotTriggerSuite(line) {
 					sent.push(message.msgId);
 					await wait(30);
 				}
-				await until(
-					async () => (await n8n.executionsOf(ids.load)).length >= 100,
-					'100 executions',
-					240_000,
-				);
+				await startedIds(ids.load, 100);
 				await until(() => sandbox.robot.pending(app).unacknowledged === 0, 'every acknowledgement');
 				await wait(6000); // longer than the redelivery delay: anything sent again has arrived
 				const started = await startedIds(ids.load);
@@ -320,10 +335,7 @@ function defineRobotTriggerSuite(line) {
 						).length >= 6,
 					'every acknowledgement',
 				);
-				await until(
-					async () => (await n8n.executionsOf(ids.filters)).length >= 2,
-					'the executions',
-				);
+				await startedIds(ids.filters, 2);
 				await wait(3000);
 				expect((await startedIds(ids.filters)).sort()).toEqual([...wanted].sort());
 			});
@@ -369,17 +381,14 @@ function defineRobotTriggerSuite(line) {
 					() => streamApps.every((app) => sandbox.robot.openConnections(app).length === 1),
 					'the connections after the restart',
 				);
-				const [first] = await startedIds(ids.load);
+				const [first] = await startedIds(ids.load, 100);
 				sandbox.robot.resend(first);
 				sandbox.robot.resend(first, { newFrame: true });
 				const fresh = await sandbox.robot.sendMessage({
 					appKey: APPS.load.appKey,
 					text: 'after restart',
 				});
-				await until(
-					async () => (await n8n.executionsOf(ids.load)).length >= 101,
-					'the new message',
-				);
+				await startedIds(ids.load, 101);
 				await until(
 					() => sandbox.robot.pending(APPS.load.appKey).unacknowledged === 0,
 					'the acknowledgements',

@@ -91,6 +91,12 @@ async function measureTriggers(line) {
 		editor.stdout.on('data', (chunk) => (printed += chunk));
 		editor.stderr.on('data', (chunk) => (printed += chunk));
 		await until(() => /Editor is now accessible/.test(printed), 'n8n to start');
+		const url = `${editor.url}/webhook/${webhookId}/webhook`;
+		// n8n activates workflows after that line: until then the URL answers 404.
+		await until(async () => {
+			const { message } = sandbox.robot.buildMessage({});
+			return (await sandbox.robot.postCallback(url, message, { sign: 'probe' })).status === 401;
+		}, 'the webhook to be registered');
 
 		const latencies = async (workflowId, sentAt) => {
 			await until(
@@ -114,7 +120,6 @@ async function measureTriggers(line) {
 			rows.push(['DingTalk Robot Trigger (Stream)', await latencies('benchStream', pushedAt)]);
 		}
 		const postedAt = new Map();
-		const url = `${editor.url}/webhook/${webhookId}/webhook`;
 		for (let index = 0; index < TRIGGER_MESSAGES; index++) {
 			const { message } = sandbox.robot.buildMessage({ text: `bench ${index}` });
 			postedAt.set(message.msgId, Date.now());

@@ -133,6 +133,7 @@ function defineRobotTriggerSuite(line) {
 			const workflows = line === 2 ? Object.values(ids) : [ids.file, ids.webhook];
 			for (const id of workflows) await n8n.publish(id);
 			await startN8n();
+			await webhookRegistered();
 			timings.setupMs = Date.now() - started;
 		});
 
@@ -147,6 +148,13 @@ function defineRobotTriggerSuite(line) {
 		});
 
 		const webhookUrl = () => `${editor.url}/webhook/${webhookId}/webhook`;
+		// n8n activates workflows after "Editor is now accessible": until then the URL answers 404.
+		const webhookRegistered = () =>
+			until(async () => {
+				const { message } = sandbox.robot.buildMessage({ type: 'text' });
+				const answer = await sandbox.robot.postCallback(webhookUrl(), message, { sign: 'probe' });
+				return answer.status === 401;
+			}, 'the webhook to be registered');
 
 		test('webhook trigger: a correctly signed file message starts one execution with the file; a forged signature, a stale timestamp and no signature get 401 and start nothing', async () => {
 			const { message, attachments } = sandbox.robot.buildMessage({
@@ -377,6 +385,7 @@ function defineRobotTriggerSuite(line) {
 					['client', 1000],
 				]);
 				await startN8n();
+				await webhookRegistered();
 				await until(
 					() => streamApps.every((app) => sandbox.robot.openConnections(app).length === 1),
 					'the connections after the restart',

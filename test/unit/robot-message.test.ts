@@ -29,7 +29,7 @@ const base = {
 	isInAtList: true,
 	sessionWebhook: 'https://oapi.example/robot/sendBySession?session=1',
 };
-const message = (extra: object): RobotMessage => ({ ...base, ...extra }) as RobotMessage;
+const message = (extra: object): RobotMessage => ({ ...base, ...extra }) as unknown as RobotMessage;
 
 describe('tidyRobotMessage', () => {
 	it('gives one tidy item for a text message, with the raw message', () => {

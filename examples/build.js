@@ -17,6 +17,9 @@ const getSpace = () =>
 		openConversationId: '={{ $json.openConversationId }}',
 		operatorUnionId: '={{ $json.operatorUnionId }}',
 	});
+// Where the robot example keeps files; n8n 2.x writes only into folders N8N_RESTRICT_FILE_ACCESS_TO allows
+// (`npm run dev` allows this one).
+const KEPT_FILES_FOLDER = '/tmp/dingtalk-robot-files';
 const fromChat = (field) => `={{ $('Group chat').item.json.${field} }}`;
 
 function exampleWorkflows() {
@@ -91,9 +94,31 @@ function exampleWorkflows() {
 				}),
 			],
 		),
+		'robot-keep-file.json': W.chain(
+			'exampleRobotKeepFile',
+			'DingTalk: when someone sends the robot a file, keep the file',
+			[
+				W.robotTrigger('When the robot gets a file', {
+					messageTypes: ['file'],
+					downloadAttachment: true,
+					binaryPropertyName: 'data',
+				}),
+				{
+					name: 'Keep the file',
+					type: 'n8n-nodes-base.readWriteFile',
+					typeVersion: 1,
+					parameters: {
+						operation: 'write',
+						fileName: `={{ "${KEPT_FILES_FOLDER}/" + $json.fileName }}`,
+						dataPropertyName: 'data',
+						options: {},
+					},
+				},
+			],
+		),
 	};
 }
 
 const serialize = (workflow) => `${JSON.stringify(workflow, null, '\t')}\n`;
 
-module.exports = { exampleWorkflows, serialize };
+module.exports = { exampleWorkflows, serialize, KEPT_FILES_FOLDER };

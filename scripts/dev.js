@@ -8,6 +8,7 @@ const path = require('node:path');
 const { createSandbox, DEMO } = require('../test/sandbox/server');
 const { N8nInstance } = require('../test/e2e/n8n');
 const { sandboxCredential, CREDENTIAL_ID } = require('../test/e2e/workflows');
+const { KEPT_FILES_FOLDER } = require('../examples/build');
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
 const SANDBOX_PORT = Number(process.env.SANDBOX_PORT || 3900);
@@ -19,6 +20,7 @@ async function main() {
 		apiPort: SANDBOX_PORT,
 		legacyPort: SANDBOX_PORT + 1,
 		filePort: SANDBOX_PORT + 2,
+		streamPort: SANDBOX_PORT + 3,
 	});
 	process.stdout.write(
 		`DingTalk sandbox: API ${urls.apiBaseUrl}, legacy API ${urls.legacyBaseUrl}, files ${urls.fileBaseUrl}\n` +
@@ -36,9 +38,16 @@ async function main() {
 		`Imported the credential "${CREDENTIAL_ID}" and ${examples.length} example workflows.\n`,
 	);
 
-	const editor = await n8n.start({ port: N8N_PORT });
+	// The robot example keeps files there; n8n 2.x writes only into folders it is told it may.
+	fs.mkdirSync(KEPT_FILES_FOLDER, { recursive: true });
+	const editor = await n8n.start({
+		port: N8N_PORT,
+		env: { N8N_RESTRICT_FILE_ACCESS_TO: KEPT_FILES_FOLDER },
+	});
 	process.stdout.write(
-		`\nn8n ${n8n.version} editor: ${editor.url}  (Ctrl-C stops n8n and the sandbox)\n`,
+		`\nn8n ${n8n.version} editor: ${editor.url}  (Ctrl-C stops n8n and the sandbox)\n` +
+			`  Robot triggers: send the robot a message with\n` +
+			`  curl -X POST ${urls.apiBaseUrl}/_sandbox/robot/messages -H 'content-type: application/json' -d '{"type":"file"}'\n`,
 	);
 	const stop = async () => {
 		await editor.stop();

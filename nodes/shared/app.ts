@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
 import {
+	CALLBACK_SIGNING_SECRET_FIELD,
 	DEFAULT_TOKEN_LIFETIME_SECONDS,
 	glimpse,
 	isNewApiPath,
@@ -221,4 +222,19 @@ export function tokenFromAnswer(
 	};
 	if (credentials) (credentials as Record<symbol, DingTalkFailure>)[TOKEN_FAILURE] = failure;
 	throw new TokenRequestError(failure);
+}
+
+/** The app's client ID and secret as DingTalk's Stream gateway takes them (a suite's key and secret for a third-party app). */
+export function streamClientOf(credentials: DingTalkAppCredentials): {
+	clientId: string;
+	clientSecret: string;
+} {
+	return credentials.appType === 'thirdParty'
+		? { clientId: credentials.suiteKey ?? '', clientSecret: credentials.suiteSecret ?? '' }
+		: { clientId: credentials.clientId ?? '', clientSecret: credentials.clientSecret ?? '' };
+}
+
+/** The secret DingTalk signs a robot's HTTP callbacks with (see CALLBACK_SIGNING_SECRET_FIELD). */
+export function callbackSigningSecretOf(credentials: DingTalkAppCredentials): string {
+	return String(credentials[CALLBACK_SIGNING_SECRET_FIELD[credentials.appType]] ?? '');
 }

@@ -126,7 +126,10 @@ export async function buildMultipart(
 }
 
 /** A binary field's size in bytes, from its metadata: nothing of the file is read. */
-export async function binarySizeOf(ctx: IExecuteFunctions, binary: IBinaryData): Promise<number> {
+export async function binarySizeOf(
+	ctx: { helpers: Pick<IExecuteFunctions['helpers'], 'getBinaryMetadata'> },
+	binary: IBinaryData,
+): Promise<number> {
 	if (binary.id) return (await ctx.helpers.getBinaryMetadata(binary.id)).fileSize;
 	return Buffer.byteLength(binary.data, 'base64');
 }

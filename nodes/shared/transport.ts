@@ -6,6 +6,9 @@ import {
 	type IDataObject,
 	type IExecuteFunctions,
 	type IHttpRequestOptions,
+	type INode,
+	type ITriggerFunctions,
+	type IWebhookFunctions,
 	type JsonObject,
 } from 'n8n-workflow';
 import { signedUrlProblem } from './addresses';
@@ -25,6 +28,7 @@ import {
 	redact,
 	secretsOf,
 	storedTokenOf,
+	streamClientOf,
 	TOKEN_FAILURE,
 	type DingTalkAppCredentials,
 } from './app';
@@ -35,11 +39,22 @@ import {
 	ERROR_GUIDE,
 	PERMISSION_CODES,
 	PERMISSION_OF_PATH,
+	STREAM_CONNECTION_PATH,
+	STREAM_SUBSCRIPTIONS,
+	streamRefusalIsFinal,
 	type ApiFamily,
 	type DingTalkFailure,
 } from './wire';
 
 export const CREDENTIAL_TYPE = 'dingTalkApi';
+
+/** Where the transport runs: a regular node's execution, or a trigger's (both have the credential and the request helpers). */
+export type TransportContext = IExecuteFunctions | ITriggerFunctions | IWebhookFunctions;
+
+/** What DingTalk's Stream gateway said: a WebSocket endpoint and ticket, or why not and whether trying again can help. */
+export type StreamConnectionGrant =
+	| { ok: true; endpoint: string; ticket: string }
+	| { ok: false; final: boolean; error: NodeApiError };
 
 /** One DingTalk API call, described as data. */
 export interface DingTalkCall {
@@ -251,17 +266,19 @@ export class DingTalkTransport {
 	private readonly cancelSignal?: AbortSignal;
 
 	private constructor(
-		private readonly ctx: IExecuteFunctions,
+		private readonly ctx: TransportContext,
 		credentialData: IDataObject,
 		private readonly options: TransportOptions,
 	) {
 		this.credentials = asAppCredentials(credentialData as never);
 		this.appIdentity = appIdentityOf(this.credentials);
 		this.secrets = secretsOf(this.credentials);
-		this.cancelSignal = ctx.getExecutionCancelSignal?.();
+		// Only an execution can be cancelled; a trigger closes its own connection.
+		this.cancelSignal =
+			'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal() : undefined;
 	}
 
-	static async open(ctx: IExecuteFunctions, options: TransportOptions): Promise<DingTalkTransport> {
+	static async open(ctx: TransportContext, options: TransportOptions): Promise<DingTalkTransport> {
 		const data = await ctx.getCredentials(CREDENTIAL_TYPE);
 		sweepIdleState(monotonicNow());
 		return new DingTalkTransport(ctx, data as IDataObject, options);
@@ -408,6 +425,68 @@ export class DingTalkTransport {
 				String(status),
 			);
 		}
+	}
+
+	/**
+	 * Asks DingTalk's Stream gateway for a WebSocket endpoint and a one-time ticket. It takes the app's client
+	 * ID and secret, no token; one attempt (the trigger's reconnect loop decides when to try again). Neither the
+	 * secret nor the ticket appears in an error.
+	 */
+	async openStreamConnection(): Promise<StreamConnectionGrant> {
+		const call: DingTalkCall = {
+			family: 'new',
+			method: 'POST',
+			path: STREAM_CONNECTION_PATH,
+			sendsMessage: false,
+		};
+		await this.takeRateSlot(this.windowOf(call));
+		let response: { statusCode: number; body: unknown; headers?: Record<string, unknown> };
+		try {
+			response = (await this.ctx.helpers.httpRequest({
+				method: 'POST',
+				baseURL: baseUrlsOf(this.credentials).new,
+				url: STREAM_CONNECTION_PATH,
+				// Without it the gateway answers in XML.
+				headers: { accept: 'application/json', 'content-type': 'application/json' },
+				body: {
+					...streamClientOf(this.credentials),
+					ua: 'n8n-nodes-dingtalk-files',
+					subscriptions: STREAM_SUBSCRIPTIONS,
+				},
+				json: true,
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+				// The app secret is in the body: it goes to the configured host and nowhere else.
+				disableFollowRedirect: true,
+				timeout: this.options.timeout,
+			})) as typeof response;
+		} catch (error) {
+			const code = networkCodeOf(error) ?? 'ERROR';
+			return { ok: false, final: false, error: this.networkError(code, call, 0) };
+		}
+		const answer = {
+			status: response.statusCode,
+			body: parseBody(response.body),
+			headers: response.headers,
+		};
+		const verdict = classifyAnswer('new', answer);
+		if (verdict.kind === 'ok') {
+			const { endpoint, ticket } = (answer.body ?? {}) as { endpoint?: unknown; ticket?: unknown };
+			if (typeof endpoint === 'string' && endpoint !== '' && typeof ticket === 'string' && ticket) {
+				return { ok: true, endpoint, ticket };
+			}
+			const failure: DingTalkFailure = {
+				status: answer.status,
+				code: 'unexpectedAnswer',
+				message: 'the answer has no endpoint and ticket',
+			};
+			return { ok: false, final: false, error: this.apiError(failure, 0, call.path) };
+		}
+		return {
+			ok: false,
+			final: streamRefusalIsFinal(verdict),
+			error: this.apiError(verdict.failure, 0, call.path),
+		};
 	}
 
 	/** Sends one attempt with the app's current token, becoming the one that fetches it when there is none. */
@@ -669,7 +748,7 @@ export class DingTalkTransport {
  * have been delivered, so message and description are set again after n8n's constructor.
  */
 function nodeApiError(
-	ctx: IExecuteFunctions,
+	ctx: { getNode(): INode },
 	response: JsonObject,
 	message: string,
 	description: string,

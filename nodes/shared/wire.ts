@@ -447,3 +447,107 @@ export const MEDIA_RULES: Record<
 /** The multipart part DingTalk reads the file from, and the form field naming its type. */
 export const MEDIA_FILE_PART = 'media';
 export const MEDIA_TYPE_FIELD = 'type';
+
+// ===================== What a robot receives: Stream mode and HTTP callbacks =====================
+
+/** Stream mode: the gateway call that hands out a WebSocket endpoint and a one-time ticket. */
+export const STREAM_CONNECTION_PATH = '/v1.0/gateway/connections/open';
+/** The topic robot messages arrive on in Stream mode, subscribed as a CALLBACK. */
+export const ROBOT_MESSAGE_TOPIC = '/v1.0/im/bot/messages/get';
+export const STREAM_SUBSCRIPTIONS = [{ type: 'CALLBACK', topic: ROBOT_MESSAGE_TOPIC }];
+/** The WebSocket URL is the endpoint with the ticket in this query parameter. */
+export const STREAM_TICKET_QUERY = 'ticket';
+export const STREAM_FRAME_TYPE = {
+	system: 'SYSTEM',
+	event: 'EVENT',
+	callback: 'CALLBACK',
+} as const;
+export const STREAM_SYSTEM_TOPIC = { ping: 'ping', disconnect: 'disconnect' } as const;
+
+/** A frame DingTalk sends over the Stream connection; `data` is a JSON string. */
+export interface StreamFrame {
+	specVersion?: string;
+	type?: string;
+	headers?: { topic?: string; messageId?: string; contentType?: string; [key: string]: unknown };
+	data?: string;
+}
+
+/**
+ * The acknowledgement of a frame. A ping's echoes its headers and data; a callback's names the frame and
+ * answers `{"response":null}`; an event's says it was handled.
+ */
+export function streamAckOf(frame: StreamFrame): string {
+	const headers = frame.headers ?? {};
+	if (frame.type === STREAM_FRAME_TYPE.system) {
+		return JSON.stringify({ code: 200, headers, message: 'OK', data: frame.data ?? '' });
+	}
+	const data =
+		frame.type === STREAM_FRAME_TYPE.event
+			? JSON.stringify({ status: 'SUCCESS', message: 'success' })
+			: JSON.stringify({ response: null });
+	return JSON.stringify({
+		code: 200,
+		headers: { messageId: headers.messageId, contentType: 'application/json' },
+		message: 'OK',
+		data,
+	});
+}
+
+/** Reconnecting: 1 s × 2^n plus up to 1 s of jitter, at most 60 s, as DingTalk's own Stream clients do. */
+export const STREAM_RECONNECT_BASE_MS = 1000;
+export const STREAM_RECONNECT_MAX_MS = 60_000;
+export const STREAM_RECONNECT_JITTER_MS = 1000;
+/**
+ * ASSUMPTION: DingTalk does not publish how often its server pings. A connection is taken as dead when no
+ * frame came for 3 of the ping intervals seen so far, or for 120 s before two pings have shown the interval.
+ */
+export const STREAM_SILENT_AFTER_PINGS = 3;
+export const STREAM_DEFAULT_SILENCE_LIMIT_MS = 120_000;
+export const STREAM_MIN_SILENCE_LIMIT_MS = 3000;
+
+/**
+ * ASSUMPTION: connections/open answers a wrong client ID or secret, or an app that may not use Stream
+ * mode, with a 4xx new-API error (`{code, message}`), as the token API does: no reconnect can fix that.
+ * 429, rate-limit and 5xx answers and network errors pass.
+ */
+export function streamRefusalIsFinal(verdict: Verdict): boolean {
+	return verdict.kind === 'failed' && verdict.failure.status >= 400 && verdict.failure.status < 500;
+}
+
+/** HTTP callbacks: DingTalk signs each POST with these headers. */
+export const CALLBACK_TIMESTAMP_HEADER = 'timestamp';
+export const CALLBACK_SIGN_HEADER = 'sign';
+/** A callback whose timestamp is more than an hour from our clock is refused. */
+export const CALLBACK_MAX_CLOCK_SKEW_MS = 60 * 60 * 1000;
+
+/**
+ * The credential field holding the key of the callback signature: the app secret.
+ * ASSUMPTION: a third-party app's robot signs with the suite secret; DingTalk's pages name only the app secret.
+ */
+export const CALLBACK_SIGNING_SECRET_FIELD = {
+	internal: 'clientSecret',
+	thirdParty: 'suiteSecret',
+} as const;
+
+/** The text DingTalk signs: the timestamp (ms), a line break and the app secret; the key is the secret. */
+export function callbackSignedText(timestamp: string, secret: string): string {
+	return `${timestamp}\n${secret}`;
+}
+
+/** The message types a robot receives, in `msgtype`. */
+export const ROBOT_MESSAGE_TYPES = [
+	'text',
+	'picture',
+	'audio',
+	'video',
+	'file',
+	'richText',
+] as const;
+export type RobotMessageType = (typeof ROBOT_MESSAGE_TYPES)[number];
+/** `conversationType`: "1" a one-to-one chat with the robot, "2" a group. */
+export const CONVERSATION_TYPE_OF_CODE: Record<string, 'oneToOne' | 'group'> = {
+	'1': 'oneToOne',
+	'2': 'group',
+};
+/** ASSUMPTION: when DingTalk tells the robot the sender's union ID, it is in this field. */
+export const SENDER_UNION_ID_FIELD = 'senderUnionId';

@@ -4,8 +4,8 @@
 // error items) and what DingTalk would have seen (the sandbox's request log).
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
-const { N8nInstance } = require('./n8n');
+const { N8nInstance, freePort } = require('./n8n');
+const { restClient } = require('./rest');
 const { createSandbox, DEMO, PATHS, peakPerSecond } = require('../sandbox/server');
 const W = require('./workflows');
 
@@ -33,60 +33,6 @@ const spaceGet = (extra = {}) => ({
 	operatorUnionId: alice,
 	...extra,
 });
-
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
-}
-
-/** A logged-in client of n8n's own REST API, as the editor uses it. */
-function restClient(baseUrl) {
-	const headers = { 'content-type': 'application/json', 'browser-id': 'dingtalk-e2e' };
-	const post = async (path, body) => {
-		const response = await fetch(`${baseUrl}${path}`, {
-			method: 'POST',
-			headers,
-			body: JSON.stringify(body),
-		});
-		const text = await response.text();
-		if (response.status !== 200)
-			throw new Error(`POST ${path}: ${response.status} ${text.slice(0, 300)}`);
-		return { json: JSON.parse(text), cookie: response.headers.get('set-cookie') };
-	};
-	return {
-		// The REST routes come up a moment after the editor answers: retry until the owner is set up.
-		async setUpOwner() {
-			const owner = {
-				email: 'owner@example.com',
-				firstName: 'E2E',
-				lastName: 'Owner',
-				password: 'DingTalk-e2e-1',
-			};
-			for (let attempt = 0; ; attempt++) {
-				try {
-					const { cookie } = await post('/rest/owner/setup', owner);
-					headers.cookie = String(cookie).split(';')[0];
-					return;
-				} catch (error) {
-					if (attempt >= 60) throw error;
-					await new Promise((resolve) => setTimeout(resolve, 1000));
-				}
-			}
-		},
-		post: async (path, body) => (await post(path, body)).json,
-		async get(path) {
-			const response = await fetch(`${baseUrl}${path}`, { headers });
-			if (response.status !== 200) throw new Error(`GET ${path}: ${response.status}`);
-			return await response.json();
-		},
-	};
-}
 
 function defineSuite(line) {
 	// Each test starts n8n processes; installing n8n on a cold machine happens in beforeAll.
@@ -920,18 +866,25 @@ function defineSuite(line) {
 				const nodeTypes = (await rest.get('/types/nodes.json')).filter((type) =>
 					type.name.startsWith('n8n-nodes-dingtalk-files.'),
 				);
+				// The triggers have no AI tool variant (never usableAsTool).
 				expect(nodeTypes.map((type) => type.name).sort()).toEqual([
 					'n8n-nodes-dingtalk-files.dingTalk',
+					'n8n-nodes-dingtalk-files.dingTalkRobotTrigger',
+					'n8n-nodes-dingtalk-files.dingTalkRobotWebhookTrigger',
 					'n8n-nodes-dingtalk-files.dingTalkTool',
 				]);
-				const [dingTalk] = nodeTypes;
-				expect(dingTalk.codex.categories).toEqual(['Communication', 'Data & Storage']);
+				const byName = (name) =>
+					nodeTypes.find((type) => type.name === `n8n-nodes-dingtalk-files.${name}`);
+				const dingTalk = byName('dingTalk');
+				const triggers = [byName('dingTalkRobotTrigger'), byName('dingTalkRobotWebhookTrigger')];
+				for (const type of [dingTalk, ...triggers])
+					expect(type.codex.categories).toEqual(['Communication', 'Data & Storage']);
+				expect(triggers.map((type) => type.group)).toEqual([['trigger'], ['trigger']]);
 				const credentialType = (await rest.get('/types/credentials.json')).find(
 					(type) => type.name === 'dingTalkApi',
 				);
 				for (const iconUrl of [
-					dingTalk.iconUrl.light,
-					dingTalk.iconUrl.dark,
+					...[dingTalk, ...triggers].flatMap((type) => [type.iconUrl.light, type.iconUrl.dark]),
 					credentialType.iconUrl.light,
 				]) {
 					const icon = await fetch(`${editor.url}/${iconUrl}`);

@@ -574,16 +574,27 @@ class N8nInstance {
 	 *   createdMs: number, data: object|undefined }>}
 	 */
 	async lastExecution(workflowId) {
+		const [newest] = await this.executionsOf(workflowId, { newestFirst: true, limit: 1 });
+		return newest;
+	}
+
+	/**
+	 * Stored executions of a workflow, oldest first (or newest first, at most `limit`), with their data,
+	 * read from n8n's SQLite database with n8n's own sqlite3 and flatted (run by the n8n line's Node binary).
+	 * @returns {Promise<Array<{ id: number, status: string, mode: string, finished: number,
+	 *   createdMs: number, startedMs: number|undefined, data: object|undefined }>>}
+	 */
+	async executionsOf(workflowId, { newestFirst = false, limit = -1 } = {}) {
 		if (!this.runtime) throw new Error('call setup() first');
 		const script = `
-			const [dir, file, workflowId] = process.argv.slice(1);
+			const [dir, file, workflowId, order, limit] = process.argv.slice(1);
 			const sqlite3 = require(dir + '/node_modules/sqlite3');
 			const { parse } = require(dir + '/node_modules/flatted');
 			const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY);
-			db.get('select e.id, e.status, e.mode, e.finished, e.createdAt, d.data from execution_entity e left join execution_data d on d.executionId = e.id where e.workflowId = ? order by e.id desc limit 1', [workflowId], (error, row) => {
+			db.all('select e.id, e.status, e.mode, e.finished, e.createdAt, e.startedAt, d.data from execution_entity e left join execution_data d on d.executionId = e.id where e.workflowId = ? order by e.id ' + order + ' limit ?', [workflowId, Number(limit)], (error, rows) => {
 				if (error) { console.error(error.message); process.exit(2); }
-				if (row) row.data = row.data ? parse(row.data) : undefined;
-				process.stdout.write(JSON.stringify(row || null));
+				for (const row of rows) row.data = row.data ? parse(row.data) : undefined;
+				process.stdout.write(JSON.stringify(rows));
 				db.close();
 			});`;
 		const database = path.join(this.userFolder, '.n8n', 'database.sqlite');
@@ -593,10 +604,28 @@ class N8nInstance {
 			this.runtime.dir,
 			database,
 			String(workflowId),
+			newestFirst ? 'desc' : 'asc',
+			String(limit),
 		]);
-		const row = JSON.parse(stdout);
-		if (!row) return undefined;
-		return { ...row, createdMs: Date.parse(`${String(row.createdAt).replace(' ', 'T')}Z`) };
+		const msOf = (time) => (time ? Date.parse(`${String(time).replace(' ', 'T')}Z`) : undefined);
+		return JSON.parse(stdout).map((row) => ({
+			...row,
+			createdMs: msOf(row.createdAt),
+			startedMs: msOf(row.startedAt),
+		}));
+	}
+
+	/** Activates a workflow for the next `n8n start`: `publish:workflow` in 2.x, `update:workflow --active` in 1.x. */
+	async publish(workflowId) {
+		const args =
+			this.line === 2
+				? ['publish:workflow', `--id=${workflowId}`]
+				: ['update:workflow', `--id=${workflowId}`, '--active=true'];
+		const result = await this.cli(args);
+		const printed = result.stdout + result.stderr;
+		if (/error/i.test(printed) && !/Publishing workflow|Activating workflow/i.test(printed))
+			throw new Error(`n8n ${args.join(' ')} failed\n${printed}`);
+		return result;
 	}
 
 	/**
@@ -695,4 +724,4 @@ function normalizeWorkflow(workflow) {
 	};
 }
 
-module.exports = { N8nInstance, nodeType, credentialType, PACKAGE_NAME };
+module.exports = { N8nInstance, nodeType, credentialType, freePort, PACKAGE_NAME };

@@ -69,6 +69,25 @@ const dingTalk = (name, parameters, { credentialId = CREDENTIAL_ID, ...settings 
 	...settings,
 });
 
+/** The DingTalk Robot Trigger (Stream mode). */
+const robotTrigger = (name, parameters, { credentialId = CREDENTIAL_ID } = {}) => ({
+	name,
+	type: nodeType('dingTalkRobotTrigger'),
+	typeVersion: 1,
+	parameters,
+	credentials: { [credentialType()]: { id: credentialId, name: credentialId } },
+});
+
+/** The DingTalk Robot Webhook Trigger; its production URL is <n8n>/webhook/<webhookId>/webhook. */
+const robotWebhookTrigger = (name, parameters, { webhookId, credentialId = CREDENTIAL_ID }) => ({
+	name,
+	type: nodeType('dingTalkRobotWebhookTrigger'),
+	typeVersion: 1,
+	webhookId,
+	parameters,
+	credentials: { [credentialType()]: { id: credentialId, name: credentialId } },
+});
+
 /** A workflow whose nodes run one after another. */
 function chain(id, name, nodes) {
 	const connections = {};
@@ -134,6 +153,8 @@ module.exports = {
 	toFile,
 	sha256Of,
 	dingTalk,
+	robotTrigger,
+	robotWebhookTrigger,
 	chain,
 	fan,
 	sandboxCredential,

@@ -1,7 +1,7 @@
 // Runs the DingTalk node in-process in a real n8n-core ExecuteContext (n8n's own request and binary
 // helpers), with a credentials helper that does what n8n's does for our credential: decrypt, call
 // preAuthentication when the token is empty, persist what it returns, authenticate each request.
-import { ExecuteContext } from 'n8n-core';
+import { ExecuteContext, TriggerContext } from 'n8n-core';
 import {
 	Workflow,
 	type ICredentialDataDecryptedObject,
@@ -9,10 +9,13 @@ import {
 	type INode,
 	type INodeExecutionData,
 	type INodeType,
+	type ITriggerResponse,
 	type IWorkflowExecuteAdditionalData,
+	type WorkflowExecuteMode,
 } from 'n8n-workflow';
 import { DingTalkApi } from '../../credentials/DingTalkApi.credentials';
 import { DingTalk } from '../../nodes/DingTalk/DingTalk.node';
+import { DingTalkRobotTrigger } from '../../nodes/DingTalkRobotTrigger/DingTalkRobotTrigger.node';
 
 const credentialType = new DingTalkApi();
 const nodeType = new DingTalk();
@@ -24,26 +27,11 @@ export class StoredCredential {
 	constructor(public data: ICredentialDataDecryptedObject) {}
 }
 
-export async function runDingTalkNode(options: {
-	credential: StoredCredential;
-	parameters: IDataObject;
-	items?: INodeExecutionData[];
-	continueOnFail?: boolean;
-}): Promise<INodeExecutionData[]> {
-	const { credential } = options;
-	const node: INode = {
-		id: 'dingtalk-node',
-		name: 'DingTalk',
-		type: 'n8n-nodes-dingtalk-files.dingTalk',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: options.parameters as INode['parameters'],
-		credentials: { dingTalkApi: { id: 'stored', name: 'stored' } },
-		onError: options.continueOnFail ? 'continueRegularOutput' : undefined,
-	};
+/** A workflow holding `node`, and n8n's additional data with a credentials helper for the stored credential. */
+function contextParts(credential: StoredCredential, node: INode, type: INodeType) {
 	const nodeTypes = {
-		getByName: () => nodeType as INodeType,
-		getByNameAndVersion: () => nodeType as INodeType,
+		getByName: () => type,
+		getByNameAndVersion: () => type,
 		getKnownTypes: () => ({}),
 	};
 	const workflow = new Workflow({
@@ -95,6 +83,31 @@ export async function runDingTalkNode(options: {
 		formWaitingBaseUrl: '',
 		setExecutionStatus: () => undefined,
 	} as unknown as IWorkflowExecuteAdditionalData;
+	return { workflow, additionalData };
+}
+
+const nodeOf = (name: string, type: string, parameters: IDataObject): INode => ({
+	id: `${name}-node`,
+	name,
+	type: `n8n-nodes-dingtalk-files.${type}`,
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: parameters as INode['parameters'],
+	credentials: { dingTalkApi: { id: 'stored', name: 'stored' } },
+});
+
+export async function runDingTalkNode(options: {
+	credential: StoredCredential;
+	parameters: IDataObject;
+	items?: INodeExecutionData[];
+	continueOnFail?: boolean;
+}): Promise<INodeExecutionData[]> {
+	const { credential } = options;
+	const node: INode = {
+		...nodeOf('DingTalk', 'dingTalk', options.parameters),
+		onError: options.continueOnFail ? 'continueRegularOutput' : undefined,
+	};
+	const { workflow, additionalData } = contextParts(credential, node, nodeType);
 	const items = options.items ?? [{ json: {} }];
 	const inputData = { main: [items] };
 	const runExecutionData = {
@@ -122,4 +135,48 @@ export async function runDingTalkNode(options: {
 	);
 	const [output] = await nodeType.execute.call(context as never);
 	return output;
+}
+
+/** What a running trigger emitted and reported. */
+export interface RunningTrigger {
+	response: ITriggerResponse;
+	emitted: Array<{ items: INodeExecutionData[]; deduplicationKey?: string }>;
+	errors: Error[];
+	staticData: IDataObject;
+}
+
+/**
+ * Starts the DingTalk Robot Trigger in a real n8n-core TriggerContext (n8n's request and binary helpers),
+ * as n8n does on activation (`trigger` mode) or for "Listen for test event" (`manual`).
+ */
+export async function startRobotTrigger(options: {
+	credential: StoredCredential;
+	parameters: IDataObject;
+	mode?: WorkflowExecuteMode;
+	staticData?: IDataObject;
+}): Promise<RunningTrigger> {
+	const node = nodeOf('Robot', 'dingTalkRobotTrigger', options.parameters);
+	const type = new DingTalkRobotTrigger();
+	const { workflow, additionalData } = contextParts(options.credential, node, type);
+	if (options.staticData) workflow.staticData[`node:${node.name}`] = options.staticData;
+	const running: RunningTrigger = {
+		response: {},
+		emitted: [],
+		errors: [],
+		staticData: {},
+	};
+	const mode = options.mode ?? 'trigger';
+	const context = new TriggerContext(
+		workflow,
+		node,
+		additionalData,
+		mode,
+		'activate',
+		(data: INodeExecutionData[][], _response?: unknown, _done?: unknown, key?: string) =>
+			running.emitted.push({ items: data[0], deduplicationKey: key }),
+		(error: Error) => running.errors.push(error),
+	);
+	running.response = await type.trigger.call(context as never);
+	running.staticData = workflow.getStaticData('node', node);
+	return running;
 }

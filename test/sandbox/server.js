@@ -9,6 +9,7 @@ const crypto = require('node:crypto');
 const { Readable } = require('node:stream');
 const busboy = require('busboy');
 const { DEMO, seedState, sha256 } = require('./seed');
+const { createRobotGateway } = require('./robot');
 
 // ===================== wire facts (keep every name in one place) =====================
 
@@ -762,6 +763,20 @@ function createSandbox(options = {}) {
 		[PATHS.robotDownload]: { scope: 'qyapi_robot_sendmsg', handler: robotDownload },
 	};
 
+	// Robot messages: the Stream gateway and HTTP callbacks (robot.js).
+	const robot = createRobotGateway({
+		getSeed: () => seed,
+		issueDownloadCode: (spec) => api.issueDownloadCode(spec),
+		apiBaseUrl: () => baseUrls.apiBaseUrl,
+		apiOk,
+		apiError,
+		send,
+		API_ERRORS,
+		host,
+		urlHost,
+	});
+	Object.assign(API_ROUTES, robot.routes);
+
 	// ---------- legacy host ----------
 
 	async function handleLegacy(ctx) {
@@ -974,9 +989,10 @@ function createSandbox(options = {}) {
 				}),
 			}),
 		};
+		Object.assign(actions, robot.controlActions(body));
 		try {
 			if (actions[key]) {
-				const result = actions[key]();
+				const result = await actions[key]();
 				return controlAnswer(res, 200, result === undefined ? { ok: true } : result);
 			}
 			if (req.method === 'GET' && path.startsWith('/_sandbox/media/')) {
@@ -1040,6 +1056,7 @@ function createSandbox(options = {}) {
 		requests,
 		sent,
 		media,
+		robot,
 		get apiBaseUrl() {
 			return baseUrls.apiBaseUrl;
 		},
@@ -1050,12 +1067,13 @@ function createSandbox(options = {}) {
 			return baseUrls.fileBaseUrl;
 		},
 
-		async start({ apiPort = 0, legacyPort = 0, filePort = 0 } = {}) {
+		async start({ apiPort = 0, legacyPort = 0, filePort = 0, streamPort = 0 } = {}) {
 			if (servers.api) throw new Error('sandbox already started');
 			try {
 				baseUrls.apiBaseUrl = await listen('api', apiPort);
 				baseUrls.legacyBaseUrl = await listen('legacy', legacyPort);
 				baseUrls.fileBaseUrl = await listen('files', filePort);
+				baseUrls.streamBaseUrl = await robot.listen(streamPort);
 			} catch (err) {
 				await api.stop();
 				throw err;
@@ -1066,6 +1084,7 @@ function createSandbox(options = {}) {
 		async stop() {
 			for (const timer of timers) clearTimeout(timer);
 			timers.clear();
+			await robot.stop();
 			await Promise.all(
 				Object.keys(servers).map(
 					(name) =>
@@ -1099,6 +1118,7 @@ function createSandbox(options = {}) {
 			roundTripMs = options.roundTripMs ?? 0;
 			media.clear();
 			sent.length = 0;
+			robot.reset();
 			api.clearLog();
 		},
 

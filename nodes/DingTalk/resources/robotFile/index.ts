@@ -1,4 +1,9 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IBinaryData,
+	type IDataObject,
+	type INodeProperties,
+} from 'n8n-workflow';
 import {
 	binarySizeOf,
 	extensionOf,
@@ -8,7 +13,7 @@ import {
 import { defaultRobotCodeOf } from '../../../shared/app';
 import { DOWNLOAD_CODE, idProperty, ROBOT_CODE } from '../../../shared/descriptions';
 import { readId, refuseInput, type DingTalkResource } from '../../../shared/operation';
-import type { DingTalkTransport } from '../../../shared/transport';
+import type { DingTalkTransport, TransportContext } from '../../../shared/transport';
 import { PATHS } from '../../../shared/wire';
 
 const showForDownload = { resource: ['robotFile'], operation: ['download'] };
@@ -91,17 +96,18 @@ export function restoreFileName(requestedName: string, downloadUrl: string, head
 }
 
 /**
- * Downloads a robot file behind a signed URL into n8n's binary store, named and typed: the stream goes
- * to n8n's binary helpers as it comes, so the node holds no copy of its own.
+ * Fetches a robot file's signed URL into n8n's binary store, named after `requestedName` (or DingTalk's
+ * name with the real extension) and typed by that name. The stream goes to n8n's binary helpers as it
+ * comes, so the node holds no copy of its own. Robot File > Download and the robot triggers share it.
  */
-export async function downloadRobotFile(
-	ctx: IExecuteFunctions,
+export async function robotFileAsBinary(
+	ctx: TransportContext,
 	transport: DingTalkTransport,
-	itemIndex: number,
 	downloadUrl: string,
 	requestedName: string,
+	itemIndex: number,
 	maxBytes: number,
-) {
+): Promise<{ json: IDataObject; binary: IBinaryData }> {
 	const download = await transport.downloadSignedFile(downloadUrl, itemIndex, maxBytes);
 	const fileName = restoreFileName(requestedName, downloadUrl, download.head);
 	const mimeType = mimeTypeOfExtension(extensionOf(fileName)) ?? 'application/octet-stream';
@@ -114,7 +120,35 @@ export async function downloadRobotFile(
 			{ itemIndex, description: 'Raise the "Max File Size" option to download it.' },
 		);
 	}
-	return { binary, fileName, mimeType, fileSize };
+	return {
+		json: { fileName, fileExtension: extensionOf(fileName), mimeType, fileSize },
+		binary,
+	};
+}
+
+/** Downloads the file of a robot message (its download code) as Robot File > Download does, through the transport. */
+export async function downloadRobotFile(
+	ctx: TransportContext,
+	transport: DingTalkTransport,
+	file: { downloadCode: string; robotCode: string; fileName: string },
+	itemIndex: number,
+	maxBytes = DEFAULT_MAX_DOWNLOAD_MB * MIB,
+): Promise<{ json: IDataObject; binary: IBinaryData }> {
+	const answer = await transport.call(
+		{
+			...robotFile.operations.download.call,
+			json: { downloadCode: file.downloadCode, robotCode: file.robotCode },
+		},
+		itemIndex,
+	);
+	return await robotFileAsBinary(
+		ctx,
+		transport,
+		String(answer.downloadUrl ?? ''),
+		file.fileName,
+		itemIndex,
+		maxBytes,
+	);
 }
 
 export const robotFile: DingTalkResource = {
@@ -163,19 +197,19 @@ export const robotFile: DingTalkResource = {
 					// Returning the temporary link is this setting's job; it is the only place it appears.
 					return { json: { downloadUrl }, pairedItem: { item: itemIndex } };
 				}
-				const { binary, fileName, mimeType, fileSize } = await downloadRobotFile(
+				const file = await robotFileAsBinary(
 					ctx,
 					transport,
-					itemIndex,
 					downloadUrl,
 					String(ctx.getNodeParameter('fileName', itemIndex, '')),
+					itemIndex,
 					Number(state.maxBytes),
 				);
 				const property =
 					String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
 				return {
-					json: { fileName, fileExtension: extensionOf(fileName), mimeType, fileSize },
-					binary: { [property]: binary },
+					json: file.json,
+					binary: { [property]: file.binary },
 					pairedItem: { item: itemIndex },
 				};
 			},

@@ -1,0 +1,314 @@
+import type {
+	IBinaryData,
+	IBinaryKeyData,
+	IDataObject,
+	INodeExecutionData,
+	INodeProperties,
+} from 'n8n-workflow';
+import { createHmac, timingSafeEqual } from 'crypto';
+import {
+	CALLBACK_MAX_CLOCK_SKEW_MS,
+	callbackSignedText,
+	CONVERSATION_TYPE_OF_CODE,
+	ROBOT_MESSAGE_TYPES,
+	SENDER_UNION_ID_FIELD,
+	type RobotMessageType,
+} from './wire';
+
+/** A message as DingTalk hands it to the robot (the callback body, or a Stream frame's data). */
+export interface RobotMessage {
+	msgtype: string;
+	msgId: string;
+	createAt?: number | string;
+	conversationId?: string;
+	conversationType?: string;
+	conversationTitle?: string;
+	senderStaffId?: string;
+	senderNick?: string;
+	robotCode?: string;
+	isInAtList?: boolean;
+	text?: { content?: string };
+	content?: {
+		downloadCode?: string;
+		fileName?: string;
+		recognition?: string;
+		richText?: Array<{ text?: string; type?: string; downloadCode?: string }>;
+	};
+	[field: string]: unknown;
+}
+
+/** The message inside a callback body or frame data, or undefined when it is not one. */
+export function parseRobotMessage(value: unknown): RobotMessage | undefined {
+	let parsed = value;
+	if (typeof value === 'string') {
+		try {
+			parsed = JSON.parse(value);
+		} catch {
+			return undefined;
+		}
+	}
+	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+	const message = parsed as RobotMessage;
+	return typeof message.msgId === 'string' &&
+		message.msgId !== '' &&
+		typeof message.msgtype === 'string'
+		? message
+		: undefined;
+}
+
+export interface RobotMessageFilters {
+	/** Empty: every type. */
+	messageTypes: string[];
+	chatType: 'all' | 'oneToOne' | 'group';
+	onlyWhenMentioned: boolean;
+}
+
+/** Whether a message passes the trigger's filters (type, chat type, @-mention in groups). */
+export function passesFilters(message: RobotMessage, filters: RobotMessageFilters): boolean {
+	if (filters.messageTypes.length > 0 && !filters.messageTypes.includes(message.msgtype))
+		return false;
+	const chat = CONVERSATION_TYPE_OF_CODE[String(message.conversationType)];
+	if (filters.chatType !== 'all' && chat !== filters.chatType) return false;
+	if (filters.onlyWhenMentioned && chat === 'group' && message.isInAtList !== true) return false;
+	return true;
+}
+
+/** The files a message carries: its media, or every picture of a rich text. */
+export function attachmentsOf(
+	message: RobotMessage,
+): Array<{ downloadCode: string; fileName: string }> {
+	const content = message.content ?? {};
+	if (message.msgtype === 'richText') {
+		return (content.richText ?? [])
+			.filter((part) => part.type === 'picture' && typeof part.downloadCode === 'string')
+			.map((part) => ({ downloadCode: String(part.downloadCode), fileName: '' }));
+	}
+	if (['picture', 'audio', 'video', 'file'].includes(message.msgtype) && content.downloadCode) {
+		return [{ downloadCode: content.downloadCode, fileName: content.fileName ?? '' }];
+	}
+	return [];
+}
+
+function textOf(message: RobotMessage): string {
+	if (message.msgtype === 'text') return (message.text?.content ?? '').trim();
+	if (message.msgtype === 'richText') {
+		return (message.content?.richText ?? [])
+			.map((part) => (typeof part.text === 'string' ? part.text : ''))
+			.join('')
+			.trim();
+	}
+	if (message.msgtype === 'audio') return message.content?.recognition ?? '';
+	return '';
+}
+
+function isoTime(value: unknown): string | null {
+	const ms = Number(value);
+	return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
+}
+
+/** One tidy item per message: what a workflow needs, plus DingTalk's message under `raw`. */
+export function tidyRobotMessage(message: RobotMessage): IDataObject {
+	const unionId = message[SENDER_UNION_ID_FIELD];
+	const item: IDataObject = {
+		messageType: message.msgtype,
+		text: textOf(message),
+		sender: {
+			staffId: message.senderStaffId ?? null,
+			nick: message.senderNick ?? null,
+			...(typeof unionId === 'string' && unionId !== '' ? { unionId } : {}),
+		},
+		conversation: {
+			id: message.conversationId ?? null,
+			type: CONVERSATION_TYPE_OF_CODE[String(message.conversationType)] ?? null,
+			title: message.conversationTitle ?? null,
+		},
+		robotCode: message.robotCode ?? null,
+		messageId: message.msgId,
+		createdAt: isoTime(message.createAt),
+	};
+	const attachments = attachmentsOf(message);
+	if (message.msgtype === 'richText') {
+		item.downloadCodes = attachments.map((attachment) => attachment.downloadCode);
+	} else if (attachments.length > 0) {
+		item.downloadCode = attachments[0].downloadCode;
+		item.fileName = attachments[0].fileName || null;
+	}
+	item.raw = message as unknown as IDataObject;
+	return item;
+}
+
+/** How a trigger brings a message's files: the binary field, and the download Robot File > Download does. */
+export interface AttachmentDownload {
+	binaryField: string;
+	/** Used when the message names no robot: the credential's robot code. */
+	defaultRobotCode: string;
+	download: (file: {
+		downloadCode: string;
+		robotCode: string;
+		fileName: string;
+	}) => Promise<{ json: IDataObject; binary: IBinaryData }>;
+}
+
+/**
+ * The item of a message, with its file (or a rich text's pictures, as `<field>_0`, `<field>_1`, …) as binary
+ * data when asked. A download that fails leaves the item with `downloadError` instead: the workflow still
+ * starts, and says why the file is missing.
+ */
+export async function robotMessageItem(
+	message: RobotMessage,
+	attachment?: AttachmentDownload,
+): Promise<INodeExecutionData> {
+	const json = tidyRobotMessage(message);
+	const files = attachmentsOf(message);
+	if (!attachment || files.length === 0) return { json };
+	const robotCode = message.robotCode || attachment.defaultRobotCode;
+	const binary: IBinaryKeyData = {};
+	try {
+		for (const [index, file] of files.entries()) {
+			const downloaded = await attachment.download({ ...file, robotCode });
+			if (message.msgtype === 'richText') {
+				binary[`${attachment.binaryField}_${index}`] = downloaded.binary;
+			} else {
+				binary[attachment.binaryField] = downloaded.binary;
+				json.fileName = downloaded.json.fileName as string;
+			}
+		}
+	} catch (error) {
+		const { message: text, description } = error as { message?: string; description?: string };
+		json.downloadError = [text, description].filter(Boolean).join('\n');
+	}
+	return Object.keys(binary).length > 0 ? { json, binary } : { json };
+}
+
+/** Remembers messages seen recently, so one that comes again starts nothing. */
+export const SEEN_MESSAGES_KEY = 'seenMessages';
+const SEEN_FOR_MS = 24 * 60 * 60 * 1000;
+const SEEN_AT_MOST = 2000;
+
+/**
+ * True the first time any of `ids` is seen; records them all in `store` (a node's static data, which n8n
+ * saves with the workflow, or a plain object). Entries older than a day, and the oldest beyond 2,000, go.
+ */
+export function firstSighting(store: IDataObject, ids: string[], now: number): boolean {
+	const previous = (store[SEEN_MESSAGES_KEY] ?? {}) as Record<string, number>;
+	const keys = ids.filter((id) => id !== '');
+	if (keys.some((id) => previous[id] !== undefined)) return false;
+	const kept = Object.entries(previous)
+		.filter(([, at]) => now - at < SEEN_FOR_MS)
+		.sort((a, b) => a[1] - b[1])
+		.slice(-(SEEN_AT_MOST - keys.length));
+	const next: Record<string, number> = Object.fromEntries(kept);
+	for (const id of keys) next[id] = now;
+	// A new object, so n8n sees that the static data changed and saves it.
+	store[SEEN_MESSAGES_KEY] = next;
+	return true;
+}
+
+/** Forgets `ids` again, for a message that was not started after all. */
+export function forgetSighting(store: IDataObject, ids: string[]): void {
+	const next = { ...((store[SEEN_MESSAGES_KEY] ?? {}) as Record<string, number>) };
+	for (const id of ids) delete next[id];
+	store[SEEN_MESSAGES_KEY] = next;
+}
+
+/** Why a callback's signature is refused, or undefined when it is DingTalk's. */
+export function callbackSignatureProblem(
+	timestamp: unknown,
+	sign: unknown,
+	secret: string,
+	now: number,
+): string | undefined {
+	if (typeof timestamp !== 'string' || !/^\d{1,16}$/.test(timestamp))
+		return 'the timestamp header is missing or not a number of milliseconds';
+	if (Math.abs(now - Number(timestamp)) > CALLBACK_MAX_CLOCK_SKEW_MS)
+		return 'the timestamp is more than an hour away from this server’s clock';
+	if (typeof sign !== 'string' || sign === '') return 'the sign header is missing';
+	if (secret === '') return 'the credential has no app secret to check the signature with';
+	const expected = Buffer.from(
+		createHmac('sha256', secret).update(callbackSignedText(timestamp, secret)).digest('base64'),
+	);
+	const given = Buffer.from(sign);
+	if (expected.length !== given.length || !timingSafeEqual(expected, given))
+		return 'the signature does not match the app secret';
+	return undefined;
+}
+
+const MESSAGE_TYPE_NAMES: Record<RobotMessageType, string> = {
+	text: 'Text',
+	picture: 'Picture',
+	audio: 'Voice',
+	video: 'Video',
+	file: 'File',
+	richText: 'Rich Text',
+};
+
+/** The fields both robot triggers share: filters and the attachment option. */
+export const robotTriggerFields: INodeProperties[] = [
+	{
+		displayName: 'Message Types',
+		name: 'messageTypes',
+		type: 'multiOptions',
+		options: ROBOT_MESSAGE_TYPES.map((value) => ({ name: MESSAGE_TYPE_NAMES[value], value })),
+		default: [...ROBOT_MESSAGE_TYPES],
+		description:
+			'Which messages start the workflow. None selected: every type. DingTalk delivers voice, video and file messages only in one-to-one chats with the robot.',
+	},
+	{
+		displayName: 'Chat Type',
+		name: 'chatType',
+		type: 'options',
+		options: [
+			{ name: 'One-to-One and Group', value: 'all' },
+			{ name: 'One-to-One Only', value: 'oneToOne' },
+			{ name: 'Group Only', value: 'group' },
+		],
+		default: 'all',
+		description: 'Where the message was sent to the robot',
+	},
+	{
+		displayName: 'Only When Mentioned in Groups',
+		name: 'onlyWhenMentioned',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether group messages start the workflow only when they @-mention the robot. One-to-one messages always do.',
+		displayOptions: { hide: { chatType: ['oneToOne'] } },
+	},
+	{
+		displayName: 'Download Attachment',
+		name: 'downloadAttachment',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether to bring the message's file, picture, voice clip or video (a rich text's pictures) as binary data, named and typed as Robot File > Download does. Needs the qyapi_robot_sendmsg permission.",
+	},
+	{
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		hint: "The name of the output binary field to put the file in (a rich text's pictures: data_0, data_1, …)",
+		displayOptions: { show: { downloadAttachment: [true] } },
+	},
+];
+
+/** The filters as the node's parameters hold them. */
+export function filtersOf(
+	getParameter: (name: string, fallback: unknown) => unknown,
+): RobotMessageFilters {
+	const types = getParameter('messageTypes', []);
+	const chatType = String(getParameter('chatType', 'all'));
+	return {
+		messageTypes: Array.isArray(types) ? types.map(String) : [],
+		chatType: chatType === 'oneToOne' || chatType === 'group' ? chatType : 'all',
+		onlyWhenMentioned: getParameter('onlyWhenMentioned', false) === true,
+	};
+}
+
+/** The binary field for attachments, or undefined when Download Attachment is off. */
+export function attachmentFieldOf(
+	getParameter: (name: string, fallback: unknown) => unknown,
+): string | undefined {
+	if (getParameter('downloadAttachment', false) !== true) return undefined;
+	return String(getParameter('binaryPropertyName', 'data')).trim() || 'data';
+}

@@ -1,0 +1,2 @@
+'use strict';
+require('./robot-triggers.suite').defineRobotTriggerSuite(2);

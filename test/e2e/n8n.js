@@ -629,6 +629,42 @@ class N8nInstance {
 	}
 
 	/**
+	 * `n8n worker` (queue mode): resolves with the running process once it says it is ready; its printed
+	 * output collects in `child.printed`.
+	 */
+	async startWorker({ concurrency = 1, env = {}, readyTimeoutMs = 3 * 60 * 1000 } = {}) {
+		if (!this.runtime) throw new Error('call setup() first');
+		const child = spawn(
+			this.runtime.nodeBin,
+			[this.runtime.n8nBin, 'worker', `--concurrency=${concurrency}`],
+			{
+				cwd: this.userFolder,
+				env: await this.n8nEnv(env),
+				stdio: ['ignore', 'pipe', 'pipe'],
+			},
+		);
+		trackGroup(child);
+		child.printed = '';
+		child.stdout.on('data', (chunk) => (child.printed += chunk));
+		child.stderr.on('data', (chunk) => (child.printed += chunk));
+		child.stop = () =>
+			new Promise((resolve) => {
+				if (child.exitCode !== null || child.signalCode !== null) return resolve();
+				child.once('exit', () => resolve());
+				child.kill('SIGKILL');
+			});
+		const deadline = Date.now() + readyTimeoutMs;
+		while (!/n8n worker is now ready/.test(child.printed)) {
+			if (child.exitCode !== null || Date.now() > deadline) {
+				await child.stop();
+				throw new Error(`n8n worker did not become ready\n${lastLines(child.printed, 30)}`);
+			}
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		}
+		return child;
+	}
+
+	/**
 	 * `n8n start` (editor + API) for the dev loop. Resolves, once http://localhost:<port>/rest/settings answers 200,
 	 * with the running ChildProcess (plus `child.url` and `child.stop()`); rejects if n8n exits first.
 	 * @param {{ port?: number, stdio?: any, env?: Record<string,string>, readyTimeoutMs?: number }} options

@@ -2,8 +2,10 @@ import { createHash } from 'crypto';
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
 import {
 	DEFAULT_TOKEN_LIFETIME_SECONDS,
+	LEGACY_TOKEN_QUERY,
 	PATHS,
 	REGION_BASE_URLS,
+	TOKEN_HEADER,
 	type ApiFamily,
 	type DingTalkFailure,
 	type Region,
@@ -62,9 +64,14 @@ export function familyOfUrl(
 	return matches[0];
 }
 
+/**
+ * The URL a request goes to, read as n8n's HTTP clients read it: `url` (or the older `uri` the HTTP Request
+ * node uses), joined to `baseURL` unless it is absolute. Like axios, a `//host` URL counts as absolute.
+ */
 export function fullUrlOf(options: IHttpRequestOptions): string {
-	const url = options.url ?? '';
-	if (/^https?:\/\//i.test(url) || !options.baseURL) return url;
+	const raw = options.url ?? (options as { uri?: unknown }).uri;
+	const url = raw === undefined || raw === null ? '' : String(raw);
+	if (/^([a-z][a-z\d+\-.]*:)?\/\//i.test(url) || !options.baseURL) return url;
 	return `${withoutTrailingSlash(options.baseURL)}${url.startsWith('/') ? '' : '/'}${url}`;
 }
 
@@ -181,4 +188,43 @@ export function tokenFromAnswer(
 	};
 	if (credentials) (credentials as Record<symbol, DingTalkFailure>)[TOKEN_FAILURE] = failure;
 	throw new TokenRequestError(failure);
+}
+
+/** Raised by the credential for a token past its recorded expiry, so n8n fetches a new one first. */
+export class ExpiredTokenError extends Error {
+	constructor() {
+		super(
+			'The stored DingTalk access token has expired: n8n fetches a new one and sends the request again',
+		);
+		this.name = 'ExpiredTokenError';
+	}
+}
+
+/**
+ * The credential's authenticate: the token goes in the `x-acs-dingtalk-access-token` header for the new
+ * API and in the `access_token` query for the legacy API, judged from the URL, and to no other host.
+ * A request that carries it follows no redirect (a redirect would take the token wherever it points).
+ * A token past its recorded expiry is refused: n8n's request helper used by the HTTP Request node then
+ * runs preAuthentication and sends the request again with a new one, which also serves the legacy API,
+ * whose "expired" answer (HTTP 200 with an errcode) n8n never sees as a failure.
+ */
+export function authenticateRequest(
+	credentials: DingTalkAppCredentials,
+	options: IHttpRequestOptions,
+	now: number,
+): IHttpRequestOptions {
+	const family = familyOfUrl(credentials, fullUrlOf(options));
+	if (!family) return options;
+	const expiresAt = Number(credentials.expiresAt) || 0;
+	if (expiresAt > 0 && now >= expiresAt) throw new ExpiredTokenError();
+	const token = String(credentials.accessToken ?? '');
+	const noRedirects = {
+		disableFollowRedirect: true,
+		followRedirect: false,
+		followAllRedirects: false,
+	};
+	if (family === 'new') {
+		return { ...options, ...noRedirects, headers: { ...options.headers, [TOKEN_HEADER]: token } };
+	}
+	return { ...options, ...noRedirects, qs: { ...options.qs, [LEGACY_TOKEN_QUERY]: token } };
 }

@@ -25,6 +25,7 @@ import {
 	PERMISSION_OF_PATH,
 	ERROR_GUIDE,
 	RATE_WINDOW_MS,
+	signedUploadHeaders,
 	type ApiFamily,
 	type DingTalkFailure,
 } from './wire';
@@ -36,6 +37,8 @@ export interface DingTalkCall {
 	family: ApiFamily;
 	method: 'GET' | 'POST';
 	path: string;
+	/** Values for `{name}` placeholders in the path; the path itself names the API (rate limit, permission). */
+	pathParams?: Record<string, string>;
 	query?: Record<string, string>;
 	json?: IDataObject;
 	multipart?: () => { body: Buffer; contentType: string };
@@ -87,6 +90,8 @@ interface AppTokenState {
 	token?: string;
 	/** When to stop using the token and fetch the next one (before DingTalk's expiry). */
 	refreshAt: number;
+	/** DingTalk's expiry of the token, handed to the credential's authenticate with it. */
+	expiresAt?: number;
 	seeded: boolean;
 	refreshing?: Promise<void>;
 	refreshFailure?: Error;
@@ -298,6 +303,69 @@ export class DingTalkTransport {
 		}
 	}
 
+	/**
+	 * Uploads a file with a signed PUT (DingTalk storage). The upload host is not DingTalk's API: no token
+	 * goes with it, no redirect is followed, and neither its URL nor its signed headers appear in an error.
+	 * `body` is called for every attempt, so a stream is opened afresh; a repeated PUT replaces the same
+	 * object, so it is safe to send again.
+	 */
+	async putSignedFile(
+		upload: { url: string; headers: Record<string, string> },
+		body: () => Promise<Buffer | NodeJS.ReadableStream>,
+		size: number,
+		itemIndex: number,
+	): Promise<void> {
+		const { headers, sendsContentType } = signedUploadHeaders(upload.headers, size);
+		for (let attempt = 0; ; attempt++) {
+			let response: { statusCode: number; body: unknown };
+			try {
+				response = (await this.ctx.helpers.httpRequest({
+					method: 'PUT',
+					url: upload.url,
+					// HTTP clients give a PUT a Content-Type of their own; false keeps it out of the signed request.
+					headers: sendsContentType ? headers : { ...headers, 'Content-Type': false },
+					body: (await body()) as unknown as Buffer,
+					disableFollowRedirect: true,
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+					timeout: this.options.timeout,
+				})) as { statusCode: number; body: unknown };
+			} catch (error) {
+				if (attempt < this.options.maxRetries) {
+					await sleep(backoffMs(attempt));
+					continue;
+				}
+				const code = networkCodeOf(error) ?? 'ERROR';
+				throw new NodeApiError(this.ctx.getNode(), { networkError: code } as JsonObject, {
+					message: `Could not upload the file to DingTalk's file storage: ${NETWORK_ERROR_WORDS[code] ?? 'the request failed'}`,
+					description: `Network error ${code}. Nothing was stored; run the node again.`,
+					itemIndex,
+				});
+			}
+			if (response.statusCode >= 200 && response.statusCode < 300) return;
+			if (response.statusCode >= 500 && attempt < this.options.maxRetries) {
+				await sleep(backoffMs(attempt));
+				continue;
+			}
+			// Object storage answers XML whose Code is safe to show; its other fields can echo the signature.
+			const storageCode = /<Code>([A-Za-z.]{1,64})<\/Code>/.exec(String(response.body ?? ''))?.[1];
+			const reason = storageCode
+				? `HTTP ${response.statusCode}, ${storageCode}`
+				: `HTTP ${response.statusCode}`;
+			throw new NodeApiError(
+				this.ctx.getNode(),
+				{ httpCode: String(response.statusCode), code: storageCode ?? null } as JsonObject,
+				{
+					message: `DingTalk's file storage refused the upload (${reason})`,
+					description:
+						'The signed upload was refused or has expired (it is valid for a short time). Nothing was stored; run the node again.',
+					httpCode: String(response.statusCode),
+					itemIndex,
+				},
+			);
+		}
+	}
+
 	/** Sends one attempt with the app's current token, becoming the one that fetches it when there is none. */
 	private async sendWithToken(call: DingTalkCall) {
 		const state = tokenStateOf(this.appIdentity);
@@ -316,11 +384,13 @@ export class DingTalkTransport {
 				if (!state.token && stored && expiresAt - TOKEN_REFRESH_MARGIN_MS > Date.now()) {
 					state.token = stored;
 					state.refreshAt = expiresAt - TOKEN_REFRESH_MARGIN_MS;
+					state.expiresAt = expiresAt;
 				}
 			}
 			if (state.token && state.refreshAt > Date.now()) {
 				const token = state.token;
-				return { ...(await this.send(call, { ...this.credentials, accessToken: token })), token };
+				const credentials = { ...this.credentials, accessToken: token, expiresAt: state.expiresAt };
+				return { ...(await this.send(call, credentials)), token };
 			}
 			// No usable token: this call fetches one through n8n (the credential's preAuthentication, which
 			// n8n persists), while every other call for the same app waits for it.
@@ -345,6 +415,7 @@ export class DingTalkTransport {
 					const expiresAt =
 						Number(credentials.expiresAt) || now + DEFAULT_TOKEN_LIFETIME_SECONDS * 1000;
 					state.token = credentials.accessToken;
+					state.expiresAt = expiresAt;
 					state.refreshAt = expiresAt - Math.min(TOKEN_REFRESH_MARGIN_MS, (expiresAt - now) / 10);
 				} else if (failure) {
 					state.refreshFailure = failure;
@@ -386,7 +457,7 @@ export class DingTalkTransport {
 		const request: IHttpRequestOptions = {
 			method: call.method,
 			baseURL: baseUrlsOf(this.credentials)[call.family],
-			url: call.path,
+			url: fillPath(call.path, call.pathParams),
 			qs: call.query ? { ...call.query } : undefined,
 			json: true,
 			returnFullResponse: true,
@@ -487,6 +558,10 @@ export class DingTalkTransport {
 			itemIndex,
 		});
 	}
+}
+
+function fillPath(path: string, params: Record<string, string> = {}): string {
+	return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
 }
 
 function parseBody(body: unknown): unknown {

@@ -10,6 +10,7 @@ import {
 } from '../../../shared/descriptions';
 import type { DingTalkOperation, DingTalkResource } from '../../../shared/operation';
 import { PATHS } from '../../../shared/wire';
+import { uploadFields, uploadOperation } from './upload';
 
 const toGroup = ['sendLinkToGroup', 'sendToGroup'];
 const all = ['sendToUser', ...toGroup];
@@ -59,6 +60,7 @@ export const file: DingTalkResource = {
 			action: 'Send a file to a group',
 			description: 'Post the file itself (a copy) from DingTalk storage in a group chat',
 		}),
+		upload: uploadOperation,
 	},
 	fields: [
 		idProperty(
@@ -87,5 +89,6 @@ export const file: DingTalkResource = {
 			show(all),
 			'The ID (dentryId) of the file in that space; folders cannot be sent',
 		),
+		...uploadFields,
 	],
 };

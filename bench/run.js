@@ -2,8 +2,11 @@
 // npm run bench: measures the package inside a real n8n against the DingTalk sandbox and prints the
 // figures. Each figure comes from one `n8n execute` of a workflow (process start included) and the
 // sandbox's request log; run it on an idle machine. BENCH_N8N_LINE=1 measures n8n 1.x instead.
+// The last section is memory: the peak resident memory of the n8n process while File > Upload stores a
+// 100 MiB file, against the same workflow without the upload.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const path = require('node:path');
 const { createSandbox, DEMO, PATHS, peakPerSecond } = require('../test/sandbox/server');
 const { N8nInstance } = require('../test/e2e/n8n');
 const W = require('../test/e2e/workflows');
@@ -42,81 +45,184 @@ async function measure(n8n, sandbox, id, path) {
 	};
 }
 
+/** The resident memory of a process, in bytes (Linux), or undefined once it is gone. */
+function rssOf(pid) {
+	try {
+		const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+		return match ? Number(match[1]) * 1024 : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** Runs a workflow and samples the n8n process's resident memory every 20 ms: its peak. */
+async function peakRss(n8n, id) {
+	let peak = 0;
+	let timer;
+	const result = await n8n.execute(id, {
+		onSpawn: (child) => {
+			timer = setInterval(() => (peak = Math.max(peak, rssOf(child.pid) ?? 0)), 20);
+		},
+	});
+	clearInterval(timer);
+	if (result.error) throw new Error(`${id}: ${result.error.message}`);
+	return { peak, result };
+}
+
+/**
+ * File > Upload of a 100 MiB file read from disk, in an n8n of its own that keeps binary data on disk
+ * (2.x always does; 1.x is told to). The file goes from n8n's binary store to the signed PUT as a stream.
+ */
+async function uploadMemory(line, sandbox, urls) {
+	const size = 100 * MiB;
+	const n8n = new N8nInstance({ line, name: `bench-memory-${process.pid}` });
+	const folder = path.join(n8n.userFolder, 'files');
+	Object.assign(n8n.extraEnv, {
+		N8N_RESTRICT_FILE_ACCESS_TO: folder,
+		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+	});
+	try {
+		await n8n.setup();
+		fs.mkdirSync(folder, { recursive: true });
+		const file = path.join(folder, 'archive.zip');
+		const hash = crypto.createHash('sha256');
+		const out = fs.openSync(file, 'w');
+		for (let written = 0; written < size; written += MiB) {
+			const chunk = crypto.randomBytes(MiB);
+			hash.update(chunk);
+			fs.writeSync(out, chunk);
+		}
+		fs.closeSync(out);
+		const sha256 = hash.digest('hex');
+		const read = {
+			name: 'Read File',
+			type: 'n8n-nodes-base.readWriteFile',
+			typeVersion: 1,
+			parameters: { operation: 'read', fileSelector: file, options: {} },
+		};
+		await n8n.importCredentials([W.sandboxCredential(urls)]);
+		await n8n.importWorkflow([
+			W.chain('readOnly', 'read 100 MiB', [W.trigger(), read]),
+			W.chain('readUpload', 'read and upload 100 MiB', [
+				W.trigger(),
+				read,
+				W.dingTalk('DingTalk', {
+					resource: 'file',
+					operation: 'upload',
+					binaryPropertyName: 'data',
+					destination: 'group',
+					openConversationId: DEMO.group.openConversationId,
+					operatorUnionId: DEMO.users.alice,
+					thenSend: 'none',
+					options: {},
+				}),
+			]),
+		]);
+		// Each twice, keeping the lower peak: the first run of a process can include one-off work.
+		const baseline = Math.min(
+			(await peakRss(n8n, 'readOnly')).peak,
+			(await peakRss(n8n, 'readOnly')).peak,
+		);
+		const runs = [];
+		for (let i = 0; i < 2; i++) {
+			runs.push(await peakRss(n8n, 'readUpload'));
+			const stored = sandbox.commits[sandbox.commits.length - 1];
+			if (stored.size !== size || stored.sha256 !== sha256)
+				throw new Error('the upload stored other bytes');
+		}
+		const upload = Math.min(...runs.map((run) => run.peak));
+		const nodeMs = Math.min(...runs.map((run) => run.result.runData.DingTalk[0].executionTime));
+		return { size, baseline, upload, nodeMs };
+	} finally {
+		fs.rmSync(n8n.userFolder, { recursive: true, force: true });
+	}
+}
+
 async function main() {
 	const line = Number(process.env.BENCH_N8N_LINE || 2);
+	// `npm run bench -- --memory` runs only the memory section.
+	const memoryOnly = process.argv.includes('--memory');
+	let memory;
 	const sandbox = createSandbox();
 	const urls = await sandbox.start();
 	const n8n = new N8nInstance({ line, name: `bench-${process.pid}` });
 	const rows = [];
 	try {
-		await n8n.setup();
-		await n8n.importCredentials([
-			W.sandboxCredential(urls),
-			W.sandboxCredential(urls, { id: 'coldApp' }),
-		]);
-		const big = crypto.randomBytes(10 * MiB);
-		// A 10 MiB "zip" (DingTalk checks the extension, the sandbox the size and type rules).
-		const bigZip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), big.subarray(4)]);
-		const bigCode = sandbox.issueDownloadCode({ fileName: 'archive.zip', bytes: bigZip });
-		await n8n.importWorkflow([
-			lookups('cold50', 50, 'coldApp'),
-			lookups('warm50', 50),
-			lookups('warm200', 200),
-			W.chain('upload10', 'upload 10 MiB', [
-				W.trigger(),
-				W.jsonItem('File', {
-					b64: bigZip.toString('base64'),
-					fileName: 'archive.zip',
-					mimeType: 'application/zip',
-				}),
-				W.toFile(),
-				W.dingTalk('DingTalk', {
-					resource: 'media',
-					operation: 'upload',
-					binaryPropertyName: 'data',
-					mediaType: 'auto',
-				}),
-			]),
-			W.chain('download10', 'download 10 MiB', [
-				W.trigger(),
-				W.dingTalk('DingTalk', {
-					resource: 'robotFile',
-					operation: 'download',
-					downloadCode: bigCode,
-					fileName: 'archive.zip',
-				}),
-				W.sha256Of('Hash'),
-			]),
-		]);
-		const space = PATHS.spaceQuery;
-		rows.push([
-			'50 look-ups, no stored token (cold)',
-			await measure(n8n, sandbox, 'cold50', space),
-		]);
-		await measure(n8n, sandbox, 'warm50', space); // stores the main credential's token
-		rows.push(['50 look-ups, stored token (warm)', await measure(n8n, sandbox, 'warm50', space)]);
-		rows.push(['200 look-ups, no server limit', await measure(n8n, sandbox, 'warm200', space)]);
-		sandbox.setRateLimit({ enabled: true, perSecond: 20 });
-		rows.push(['200 look-ups, server limit 20/s', await measure(n8n, sandbox, 'warm200', space)]);
-		sandbox.setRateLimit({ enabled: true, perSecond: 10 });
-		rows.push([
-			'200 look-ups, server limit 10/s (retries)',
-			await measure(n8n, sandbox, 'warm200', space),
-		]);
-		sandbox.setRateLimit({ enabled: false });
-		rows.push(['media upload, 10 MiB', await measure(n8n, sandbox, 'upload10', PATHS.mediaUpload)]);
-		const uploaded = [...sandbox.media.values()].pop();
-		if (uploaded.sha256 !== crypto.createHash('sha256').update(bigZip).digest('hex'))
-			throw new Error('upload bytes differ');
-		rows.push([
-			'robot file download, 10 MiB',
-			await measure(n8n, sandbox, 'download10', PATHS.robotDownload),
-		]);
+		if (!memoryOnly) {
+			await n8n.setup();
+			await n8n.importCredentials([
+				W.sandboxCredential(urls),
+				W.sandboxCredential(urls, { id: 'coldApp' }),
+			]);
+			const big = crypto.randomBytes(10 * MiB);
+			// A 10 MiB "zip" (DingTalk checks the extension, the sandbox the size and type rules).
+			const bigZip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), big.subarray(4)]);
+			const bigCode = sandbox.issueDownloadCode({ fileName: 'archive.zip', bytes: bigZip });
+			await n8n.importWorkflow([
+				lookups('cold50', 50, 'coldApp'),
+				lookups('warm50', 50),
+				lookups('warm200', 200),
+				W.chain('upload10', 'upload 10 MiB', [
+					W.trigger(),
+					W.jsonItem('File', {
+						b64: bigZip.toString('base64'),
+						fileName: 'archive.zip',
+						mimeType: 'application/zip',
+					}),
+					W.toFile(),
+					W.dingTalk('DingTalk', {
+						resource: 'media',
+						operation: 'upload',
+						binaryPropertyName: 'data',
+						mediaType: 'auto',
+					}),
+				]),
+				W.chain('download10', 'download 10 MiB', [
+					W.trigger(),
+					W.dingTalk('DingTalk', {
+						resource: 'robotFile',
+						operation: 'download',
+						downloadCode: bigCode,
+						fileName: 'archive.zip',
+					}),
+					W.sha256Of('Hash'),
+				]),
+			]);
+			const space = PATHS.spaceQuery;
+			rows.push([
+				'50 look-ups, no stored token (cold)',
+				await measure(n8n, sandbox, 'cold50', space),
+			]);
+			await measure(n8n, sandbox, 'warm50', space); // stores the main credential's token
+			rows.push(['50 look-ups, stored token (warm)', await measure(n8n, sandbox, 'warm50', space)]);
+			rows.push(['200 look-ups, no server limit', await measure(n8n, sandbox, 'warm200', space)]);
+			sandbox.setRateLimit({ enabled: true, perSecond: 20 });
+			rows.push(['200 look-ups, server limit 20/s', await measure(n8n, sandbox, 'warm200', space)]);
+			sandbox.setRateLimit({ enabled: true, perSecond: 10 });
+			rows.push([
+				'200 look-ups, server limit 10/s (retries)',
+				await measure(n8n, sandbox, 'warm200', space),
+			]);
+			sandbox.setRateLimit({ enabled: false });
+			rows.push([
+				'media upload, 10 MiB',
+				await measure(n8n, sandbox, 'upload10', PATHS.mediaUpload),
+			]);
+			const uploaded = [...sandbox.media.values()].pop();
+			if (uploaded.sha256 !== crypto.createHash('sha256').update(bigZip).digest('hex'))
+				throw new Error('upload bytes differ');
+			rows.push([
+				'robot file download, 10 MiB',
+				await measure(n8n, sandbox, 'download10', PATHS.robotDownload),
+			]);
+		}
+		memory = await uploadMemory(line, sandbox, urls);
 	} finally {
 		await sandbox.stop();
 		fs.rmSync(n8n.userFolder, { recursive: true, force: true });
 	}
 
+	const mb = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
 	const lines = [
 		`n8n ${n8n.version}, Node ${line === 2 ? '24' : process.versions.node.split('.')[0]}, ${new Date().toISOString().slice(0, 10)}`,
 		'',
@@ -126,6 +232,12 @@ async function main() {
 			([name, r]) =>
 				`| ${name} | ${r.items} | ${r.nodeMs} ms | ${Math.round((r.items / r.nodeMs) * 1000)} | ${r.tokenFetches} | ${r.calls} | ${r.refused} | ${r.peakPerSecond} |`,
 		),
+		'',
+		'| File > Upload, 100 MiB from disk | peak RSS of the n8n process | node time |',
+		'|---|---|---|',
+		`| read the file only | ${mb(memory.baseline)} | |`,
+		`| read the file and upload it | ${mb(memory.upload)} | ${memory.nodeMs} ms |`,
+		`| growth caused by the upload (${mb(memory.size)} file) | **${mb(memory.upload - memory.baseline)}** | |`,
 	];
 	process.stdout.write(`${lines.join('\n')}\n`);
 }

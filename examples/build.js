@@ -91,6 +91,51 @@ function exampleWorkflows() {
 				}),
 			],
 		),
+		'daily-report-to-group.json': W.chain(
+			'exampleDailyReport',
+			'DingTalk: every morning, upload the report to the team group',
+			[
+				W.scheduleTrigger('Every morning', 8),
+				W.jsonItem('Report', {
+					fileName: 'Daily report.pdf',
+					mimeType: 'application/pdf',
+					b64: DEMO.files.reportPdf.bytes.toString('base64'),
+				}),
+				W.toFile('To file'),
+				W.dingTalk('Upload to team group', {
+					resource: 'file',
+					operation: 'upload',
+					binaryPropertyName: 'data',
+					destination: 'group',
+					openConversationId: DEMO.group.openConversationId,
+					operatorUnionId: DEMO.users.alice,
+					thenSend: 'file',
+					options: { fileName: "=Daily report {{ $now.toFormat('yyyy-MM-dd') }}.pdf" },
+				}),
+			],
+		),
+		'robot-posts-report.json': W.chain(
+			'exampleRobotMessage',
+			'DingTalk: the robot posts a report file in the team group',
+			[
+				W.trigger(),
+				W.jsonItem('Report', {
+					fileName: 'Q3 report.pdf',
+					mimeType: 'application/pdf',
+					b64: DEMO.files.reportPdf.bytes.toString('base64'),
+				}),
+				W.toFile('To file'),
+				W.dingTalk('Robot sends the file', {
+					resource: 'robotMessage',
+					operation: 'send',
+					sendTo: 'group',
+					openConversationId: DEMO.group.openConversationId,
+					messageKind: 'file',
+					mediaSource: 'binary',
+					binaryPropertyName: 'data',
+				}),
+			],
+		),
 	};
 }
 

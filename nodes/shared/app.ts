@@ -190,11 +190,11 @@ export function tokenFromAnswer(
 	throw new TokenRequestError(failure);
 }
 
-/** Raised by the credential for a token past its recorded expiry, so n8n fetches a new one first. */
+/** Raised by the credential for a missing token or one past its recorded expiry, so n8n fetches one first. */
 export class ExpiredTokenError extends Error {
 	constructor() {
 		super(
-			'The stored DingTalk access token has expired: n8n fetches a new one and sends the request again',
+			'The credential holds no current DingTalk access token (none yet, or past its expiry); n8n fetches one and sends the request again',
 		);
 		this.name = 'ExpiredTokenError';
 	}
@@ -204,7 +204,7 @@ export class ExpiredTokenError extends Error {
  * The credential's authenticate: the token goes in the `x-acs-dingtalk-access-token` header for the new
  * API and in the `access_token` query for the legacy API, judged from the URL, and to no other host.
  * A request that carries it follows no redirect (a redirect would take the token wherever it points).
- * A token past its recorded expiry is refused: n8n's request helper used by the HTTP Request node then
+ * A missing token, or one past its recorded expiry, is refused: n8n's request helper used by the HTTP Request node then
  * runs preAuthentication and sends the request again with a new one, which also serves the legacy API,
  * whose "expired" answer (HTTP 200 with an errcode) n8n never sees as a failure.
  */
@@ -215,9 +215,9 @@ export function authenticateRequest(
 ): IHttpRequestOptions {
 	const family = familyOfUrl(credentials, fullUrlOf(options));
 	if (!family) return options;
-	const expiresAt = Number(credentials.expiresAt) || 0;
-	if (expiresAt > 0 && now >= expiresAt) throw new ExpiredTokenError();
 	const token = String(credentials.accessToken ?? '');
+	const expiresAt = Number(credentials.expiresAt) || 0;
+	if (token === '' || (expiresAt > 0 && now >= expiresAt)) throw new ExpiredTokenError();
 	const noRedirects = {
 		disableFollowRedirect: true,
 		followRedirect: false,

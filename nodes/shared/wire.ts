@@ -436,7 +436,10 @@ export const MEDIA_TYPE_FIELD = 'type';
 /** The ID of a space's root folder, as a parent. */
 export const STORAGE_ROOT_FOLDER_ID = '0';
 
-/** One signed PUT takes files below 5 GB; beyond that DingTalk wants a multipart upload (not offered). */
+/**
+ * One signed PUT takes files below 5 GB; beyond that DingTalk wants a multipart upload (not offered).
+ * ASSUMPTION: "5 GB" is read as 5 × 2^30 bytes, so nothing DingTalk would take is refused by the node.
+ */
 export const STORAGE_SINGLE_PUT_MAX_BYTES = 5 * 1024 * 1024 * 1024 - 1;
 
 /** What DingTalk does when the folder already holds a file of that name (the commit's conflictStrategy). */
@@ -520,8 +523,8 @@ export function storageNameProblem(name: string): string | undefined {
 	if (trimmed.endsWith('.')) return `"${trimmed}" ends with a dot, which DingTalk does not allow`;
 	const forbidden = [...trimmed].filter((char) => STORAGE_NAME_FORBIDDEN.includes(char));
 	if (forbidden.length) {
-		const shown = [...new Set(forbidden)].map((char) => (char === '\t' ? 'a tab' : `"${char}"`));
-		return `"${trimmed.replace(/\t/g, '\\t')}" contains ${shown.join(', ')}; DingTalk does not allow tabs or * " < > | in file names`;
+		const shown = [...new Set(forbidden)].map((char) => (char === '\t' ? 'a tab' : `'${char}'`));
+		return `"${trimmed.replace(/\t/g, '\\t')}" contains ${shown.join(' and ')}; DingTalk does not allow tabs or * " < > | in file names`;
 	}
 	return undefined;
 }

@@ -368,8 +368,8 @@ class N8nInstance {
 		return { ...env, ...this.extraEnv, ...extra };
 	}
 
-	/** Runs one n8n CLI command to its end. */
-	async cli(args, { timeoutMs = 5 * 60 * 1000 } = {}) {
+	/** Runs one n8n CLI command to its end; `onSpawn(child)` sees the process (the benchmark samples its memory). */
+	async cli(args, { timeoutMs = 5 * 60 * 1000, onSpawn } = {}) {
 		const env = await this.n8nEnv();
 		const started = Date.now();
 		return await new Promise((resolve, reject) => {
@@ -379,6 +379,7 @@ class N8nInstance {
 				stdio: ['ignore', 'pipe', 'pipe'],
 				detached: true, // own process group: a timeout kills the task runner children too
 			});
+			if (onSpawn) onSpawn(child);
 			const out = [];
 			const err = [];
 			child.stdout.on('data', (chunk) => out.push(chunk));
@@ -459,9 +460,12 @@ class N8nInstance {
 	 *   execution: object|undefined, exitCode: number|null, signal: string|null, stdout: string, stderr: string,
 	 *   durationMs: number }>}
 	 */
-	async execute(workflowId, { timeoutMs } = {}) {
+	async execute(workflowId, { timeoutMs, onSpawn } = {}) {
 		const startedMs = Date.now();
-		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], { timeoutMs });
+		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], {
+			timeoutMs,
+			onSpawn,
+		});
 		let execution = parseExecuteOutput(result.stdout);
 		const base = {
 			stdout: result.stdout,
@@ -470,9 +474,10 @@ class N8nInstance {
 			exitCode: result.code,
 			signal: result.signal,
 		};
-		if (!execution && (result.code !== 0 || result.signal)) {
+		if (!execution) {
 			// Some failures (e.g. 2.41.1 with a node whose required parameters are missing: "No active execution
-			// found") print no execution data; the execution stored in the database still has the real error.
+			// found") print no execution data, and a large one (megabytes of base64 in the run data) can be cut
+			// short when n8n exits before its output is flushed; the execution stored in the database is whole.
 			const stored = await this.lastExecution(workflowId).catch(() => undefined);
 			if (stored && stored.createdMs >= startedMs - 2000 && stored.data && stored.data.resultData) {
 				execution = {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run sandbox [-- --port N]`: runs the DingTalk sandbox until Ctrl-C.
-// API host on port N (default 3900, or SANDBOX_PORT), legacy host on N+1, file host on N+2.
+// API host on port N (default 3900, or SANDBOX_PORT), legacy host on N+1, file host on N+2, upload
+// host (signed PUTs into storage) on N+3.
 const { createSandbox, DEMO } = require('./server');
 
 function parseArgs(argv) {
@@ -14,8 +15,8 @@ function parseArgs(argv) {
 		else if (flag === '--help' || flag === '-h') args.help = true;
 		else throw new Error(`unknown argument ${argv[i]}`);
 	}
-	if (!Number.isInteger(args.port) || args.port < 1 || args.port > 65533)
-		throw new Error('--port must be an integer between 1 and 65533');
+	if (!Number.isInteger(args.port) || args.port < 1 || args.port > 65532)
+		throw new Error('--port must be an integer between 1 and 65532');
 	return args;
 }
 
@@ -27,6 +28,7 @@ function describe(urls) {
 		row('new API base URL', urls.apiBaseUrl),
 		row('legacy API base URL', urls.legacyBaseUrl),
 		row('file host', urls.fileBaseUrl),
+		row('upload host', urls.uploadBaseUrl),
 		row('control API', `${urls.apiBaseUrl}/_sandbox/requests (see test/sandbox/README.md)`),
 		'',
 		'Demo credentials (public sandbox values):',
@@ -73,6 +75,7 @@ async function main() {
 		apiPort: args.port,
 		legacyPort: args.port + 1,
 		filePort: args.port + 2,
+		uploadPort: args.port + 3,
 	});
 	console.log(describe(urls));
 	let stopping = false;

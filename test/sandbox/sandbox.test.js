@@ -105,12 +105,12 @@ async function downloadUrl(token, downloadCode = DEMO.downloadCodes.reportPdf) {
 }
 
 describe('start/stop', () => {
-	test('three hosts on three ports, base URLs without trailing slash', () => {
+	test('four hosts on four ports, base URLs without trailing slash', () => {
 		const ports = Object.values(urls).map((url) => {
 			expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 			return new URL(url).port;
 		});
-		expect(new Set(ports).size).toBe(3);
+		expect(new Set(ports).size).toBe(4);
 		expect(sandbox.apiBaseUrl).toBe(urls.apiBaseUrl);
 	});
 

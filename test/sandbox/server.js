@@ -9,6 +9,8 @@ const crypto = require('node:crypto');
 const { Readable } = require('node:stream');
 const busboy = require('busboy');
 const { DEMO, seedState, sha256 } = require('./seed');
+const { createStorage } = require('./storage');
+const { createRobotMessages } = require('./robot-messages');
 
 // ===================== wire facts (keep every name in one place) =====================
 
@@ -315,7 +317,12 @@ function createSandbox(options = {}) {
 	let downloadUrlLifetimeSeconds = initial.downloadUrlLifetimeSeconds;
 	const servers = {};
 	const timers = new Set();
-	const baseUrls = { apiBaseUrl: null, legacyBaseUrl: null, fileBaseUrl: null };
+	const baseUrls = {
+		apiBaseUrl: null,
+		legacyBaseUrl: null,
+		fileBaseUrl: null,
+		uploadBaseUrl: null,
+	};
 
 	// ---------- tokens, scopes, rate limit ----------
 
@@ -458,7 +465,9 @@ function createSandbox(options = {}) {
 
 	function takeFault(hostName, path) {
 		const fault = faults.find(
-			(f) => f.match.path === path && (!f.match.host || f.match.host === hostName),
+			(f) =>
+				(f.match.path === path || f.match.path === '*') &&
+				(!f.match.host || f.match.host === hostName),
 		);
 		if (!fault) return null;
 		fault.remaining--;
@@ -526,7 +535,7 @@ function createSandbox(options = {}) {
 	}
 
 	async function handleApi(ctx) {
-		const route = API_ROUTES[ctx.path];
+		const route = API_ROUTES[ctx.path] ?? extensionRoute(ctx.path);
 		if (!route || ctx.req.method !== 'POST') {
 			ctx.req.resume();
 			return apiError(ctx, API_ERRORS.notFound);
@@ -959,6 +968,7 @@ function createSandbox(options = {}) {
 					robotCode: body.robotCode,
 				}),
 			}),
+			...Object.assign({}, ...extensions.map((extension) => extension.control(body))),
 		};
 		try {
 			if (actions[key]) {
@@ -977,9 +987,52 @@ function createSandbox(options = {}) {
 		}
 	}
 
+	// ---------- storage uploads and robot messages (modules of their own) ----------
+
+	const kit = {
+		DEMO,
+		API_ERRORS,
+		media,
+		baseUrls,
+		seed: () => seed,
+		apiOk,
+		apiError,
+		send,
+		isBlank,
+		alnum,
+		isoMinute,
+		ossError: (ctx, status, code, message, extra = '') =>
+			send(
+				ctx,
+				status,
+				ossErrorBody(code, message, ctx.requestId).replace('</Error>', `${extra}</Error>`),
+				'application/xml',
+				{ 'x-oss-request-id': ctx.requestId },
+			),
+	};
+	const extensions = [createStorage(kit), createRobotMessages(kit)];
+
+	// an extension's route for a path: exact, or a pattern whose groups are handed to the handler
+	function extensionRoute(path) {
+		for (const extension of extensions) {
+			for (const route of extension.apiRoutes) {
+				const params = route.pattern
+					? route.pattern.exec(path)?.slice(1)
+					: route.path === path && [];
+				if (params) return { ...route, handler: (ctx, body) => route.handler(ctx, body, params) };
+			}
+		}
+		return undefined;
+	}
+
 	// ---------- dispatch ----------
 
-	const HOST_HANDLERS = { api: handleApi, legacy: handleLegacy, files: handleFiles };
+	const HOST_HANDLERS = {
+		api: handleApi,
+		legacy: handleLegacy,
+		files: handleFiles,
+		...Object.assign({}, ...extensions.map((extension) => extension.hosts)),
+	};
 
 	async function dispatch(hostName, req, res) {
 		const path = new URL(req.url, 'http://sandbox').pathname;
@@ -1032,13 +1085,17 @@ function createSandbox(options = {}) {
 		get fileBaseUrl() {
 			return baseUrls.fileBaseUrl;
 		},
+		get uploadBaseUrl() {
+			return baseUrls.uploadBaseUrl;
+		},
 
-		async start({ apiPort = 0, legacyPort = 0, filePort = 0 } = {}) {
+		async start({ apiPort = 0, legacyPort = 0, filePort = 0, uploadPort = 0 } = {}) {
 			if (servers.api) throw new Error('sandbox already started');
 			try {
 				baseUrls.apiBaseUrl = await listen('api', apiPort);
 				baseUrls.legacyBaseUrl = await listen('legacy', legacyPort);
 				baseUrls.fileBaseUrl = await listen('files', filePort);
+				baseUrls.uploadBaseUrl = await listen('uploads', uploadPort);
 			} catch (err) {
 				await api.stop();
 				throw err;
@@ -1081,6 +1138,7 @@ function createSandbox(options = {}) {
 			downloadUrlLifetimeSeconds = initial.downloadUrlLifetimeSeconds;
 			media.clear();
 			sent.length = 0;
+			for (const extension of extensions) extension.reset();
 			api.clearLog();
 		},
 
@@ -1157,6 +1215,7 @@ function createSandbox(options = {}) {
 			return code;
 		},
 	};
+	for (const extension of extensions) Object.assign(api, extension.members);
 	return api;
 }
 

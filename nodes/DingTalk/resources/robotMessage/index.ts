@@ -30,6 +30,9 @@ type MediaKind = keyof typeof MEDIA_TYPE_OF_MESSAGE;
 const MEDIA_KINDS = Object.keys(MEDIA_TYPE_OF_MESSAGE) as MediaKind[];
 
 const showForSend = { resource: ['robotMessage'], operation: ['send'] };
+// n8n shows a field as soon as one condition it checks holds an expression, checking them in order: the
+// Media condition comes before the Message Type one, so a Message Type set by an expression still hides
+// the fields of the other media source.
 const show = (extra: IDataObject) => ({ ...showForSend, ...extra });
 const MEDIA_ID: IdField = { parameter: 'mediaId', label: 'Media ID' };
 const COVER_MEDIA_ID: IdField = { parameter: 'coverMediaId', label: 'Cover Image Media ID' };
@@ -135,7 +138,7 @@ const robotMessageFields: INodeProperties[] = [
 		displayOptions: { show: show({ messageKind: MEDIA_KINDS }) },
 	},
 	inputBinaryFieldProperty(
-		show({ messageKind: MEDIA_KINDS, mediaSource: ['binary'] }),
+		show({ mediaSource: ['binary'], messageKind: MEDIA_KINDS }),
 		'The file to upload and send; its type must suit the message type',
 	),
 	{
@@ -145,7 +148,7 @@ const robotMessageFields: INodeProperties[] = [
 		required: true,
 		default: 'cover',
 		hint: 'The name of the input binary field containing the cover picture (JPG, GIF, PNG or BMP)',
-		displayOptions: { show: show({ messageKind: ['video'], mediaSource: ['binary'] }) },
+		displayOptions: { show: show({ mediaSource: ['binary'], messageKind: ['video'] }) },
 	},
 	{
 		displayName: 'Media ID',
@@ -155,7 +158,7 @@ const robotMessageFields: INodeProperties[] = [
 		default: '',
 		description:
 			'The mediaId output by Media > Upload with the same credential (for an image, a public image URL also works)',
-		displayOptions: { show: show({ messageKind: MEDIA_KINDS, mediaSource: ['mediaId'] }) },
+		displayOptions: { show: show({ mediaSource: ['mediaId'], messageKind: MEDIA_KINDS }) },
 	},
 	{
 		displayName: 'Cover Image Media ID',
@@ -164,7 +167,7 @@ const robotMessageFields: INodeProperties[] = [
 		required: true,
 		default: '',
 		description: 'The mediaId of the cover picture, from Media > Upload',
-		displayOptions: { show: show({ messageKind: ['video'], mediaSource: ['mediaId'] }) },
+		displayOptions: { show: show({ mediaSource: ['mediaId'], messageKind: ['video'] }) },
 	},
 	{
 		displayName: 'File Name',

@@ -106,16 +106,7 @@ async function uploadMemory(line, sandbox, urls) {
 			W.chain('readUpload', 'read and upload 100 MiB', [
 				W.trigger(),
 				read,
-				W.dingTalk('DingTalk', {
-					resource: 'file',
-					operation: 'upload',
-					binaryPropertyName: 'data',
-					destination: 'group',
-					openConversationId: DEMO.group.openConversationId,
-					operatorUnionId: DEMO.users.alice,
-					thenSend: 'none',
-					options: {},
-				}),
+				W.uploadToGroup('DingTalk'),
 			]),
 		]);
 		// Each twice, keeping the lower peak: the first run of a process can include one-off work.

@@ -18,6 +18,15 @@ const getSpace = () =>
 		operatorUnionId: '={{ $json.operatorUnionId }}',
 	});
 const fromChat = (field) => `={{ $('Group chat').item.json.${field} }}`;
+/** The sandbox's PDF report as binary field "data", under `fileName`. */
+const report = (fileName) => [
+	W.jsonItem('Report', {
+		fileName,
+		mimeType: 'application/pdf',
+		b64: DEMO.files.reportPdf.bytes.toString('base64'),
+	}),
+	W.toFile('To file'),
+];
 
 function exampleWorkflows() {
 	return {
@@ -55,12 +64,7 @@ function exampleWorkflows() {
 			'DingTalk: upload a report as media and get its media ID',
 			[
 				W.trigger(),
-				W.jsonItem('Report', {
-					fileName: 'Q3 report.pdf',
-					mimeType: 'application/pdf',
-					b64: DEMO.files.reportPdf.bytes.toString('base64'),
-				}),
-				W.toFile('To file'),
+				...report('Q3 report.pdf'),
 				W.dingTalk('Upload media', {
 					resource: 'media',
 					operation: 'upload',
@@ -96,19 +100,8 @@ function exampleWorkflows() {
 			'DingTalk: every morning, upload the report to the team group',
 			[
 				W.scheduleTrigger('Every morning', 8),
-				W.jsonItem('Report', {
-					fileName: 'Daily report.pdf',
-					mimeType: 'application/pdf',
-					b64: DEMO.files.reportPdf.bytes.toString('base64'),
-				}),
-				W.toFile('To file'),
-				W.dingTalk('Upload to team group', {
-					resource: 'file',
-					operation: 'upload',
-					binaryPropertyName: 'data',
-					destination: 'group',
-					openConversationId: DEMO.group.openConversationId,
-					operatorUnionId: DEMO.users.alice,
+				...report('Daily report.pdf'),
+				W.uploadToGroup('Upload to team group', {
 					thenSend: 'file',
 					options: { fileName: "=Daily report {{ $now.toFormat('yyyy-MM-dd') }}.pdf" },
 				}),
@@ -119,12 +112,7 @@ function exampleWorkflows() {
 			'DingTalk: the robot posts a report file in the team group',
 			[
 				W.trigger(),
-				W.jsonItem('Report', {
-					fileName: 'Q3 report.pdf',
-					mimeType: 'application/pdf',
-					b64: DEMO.files.reportPdf.bytes.toString('base64'),
-				}),
-				W.toFile('To file'),
+				...report('Q3 report.pdf'),
 				W.dingTalk('Robot sends the file', {
 					resource: 'robotMessage',
 					operation: 'send',

@@ -40,13 +40,6 @@ const fileOf = (bytes, fileName, mimeType, extra = {}) => ({
 	...extra,
 });
 
-const upload = (parameters) => ({
-	resource: 'file',
-	operation: 'upload',
-	binaryPropertyName: 'data',
-	operatorUnionId: alice,
-	...parameters,
-});
 const fromItems = (field) => `={{ $('Items').item.json.${field} }}`;
 
 function defineSuite(line) {
@@ -73,10 +66,7 @@ function defineSuite(line) {
 					W.trigger(),
 					...items([fileOf(BIG, 'weekly report.zip', 'application/zip')]),
 					W.toFile(),
-					W.dingTalk(
-						'DingTalk',
-						upload({ destination: 'group', openConversationId: GROUP, thenSend: 'file' }),
-					),
+					W.uploadToGroup('DingTalk', { thenSend: 'file' }),
 				]),
 				W.chain(id('conflicts'), 'each conflict strategy, into a space by ID', [
 					W.trigger(),
@@ -108,15 +98,14 @@ function defineSuite(line) {
 						}),
 					]),
 					W.toFile(),
-					W.dingTalk(
+					W.uploadToGroup(
 						'DingTalk',
-						upload({
+						{
 							destination: 'space',
 							spaceId: SPACE,
-							openConversationId: GROUP,
 							thenSend: fromItems('send'),
 							options: { conflict: fromItems('conflict'), folderId: fromItems('folderId') },
-						}),
+						},
 						COF,
 					),
 				]),
@@ -134,24 +123,13 @@ function defineSuite(line) {
 						].map((name) => fileOf(Buffer.from('x'), 'x.pdf', 'application/pdf', { name })),
 					),
 					W.toFile(),
-					W.dingTalk(
+					W.uploadToGroup(
 						'DingTalk',
-						upload({
-							destination: 'group',
-							openConversationId: GROUP,
-							thenSend: 'file',
-							options: { fileName: fromItems('name') },
-						}),
+						{ thenSend: 'file', options: { fileName: fromItems('name') } },
 						COF,
 					),
 				]),
-				W.chain(id('missingBinary'), 'no binary data', [
-					W.trigger(),
-					W.dingTalk(
-						'DingTalk',
-						upload({ destination: 'group', openConversationId: GROUP, thenSend: 'none' }),
-					),
-				]),
+				W.chain(id('missingBinary'), 'no binary data', [W.trigger(), W.uploadToGroup('DingTalk')]),
 				W.graph(
 					id('kinds'),
 					'a robot message of each kind, media uploaded in the same step',

@@ -106,6 +106,26 @@ function withPositions(nodes) {
 	}));
 }
 
+/** File > Upload of the binary field `data` into the sandbox team group's space, on Alice's behalf. */
+function uploadToGroup(name, parameters = {}, settings = {}) {
+	const { DEMO } = require('../sandbox/server');
+	return dingTalk(
+		name,
+		{
+			resource: 'file',
+			operation: 'upload',
+			binaryPropertyName: 'data',
+			destination: 'group',
+			openConversationId: DEMO.group.openConversationId,
+			operatorUnionId: DEMO.users.alice,
+			thenSend: 'none',
+			options: {},
+			...parameters,
+		},
+		settings,
+	);
+}
+
 /** A Schedule Trigger firing every day at `hour` (run by hand, it emits one item at once). */
 const scheduleTrigger = (name, hour) => ({
 	name,
@@ -179,6 +199,7 @@ module.exports = {
 	chain,
 	fan,
 	graph,
+	uploadToGroup,
 	scheduleTrigger,
 	mergeByPosition,
 	httpRequest,

@@ -132,6 +132,51 @@ describe('File > Upload', () => {
 	});
 });
 
+describe('sends that DingTalk may have carried out are not repeated', () => {
+	const serverError = {
+		status: 500,
+		body: { code: 'systemError', message: 'internal', requestid: 'r-500' },
+	};
+
+	it('a robot message answered with a server error', async () => {
+		sandbox.failNext({ path: '/v1.0/robot/groupMessages/send' }, serverError);
+		const [item] = await runDingTalkNode({
+			credential,
+			parameters: {
+				resource: 'robotMessage',
+				operation: 'send',
+				sendTo: 'group',
+				openConversationId: GROUP,
+				messageKind: 'text',
+				text: 'hello',
+			},
+			continueOnFail: true,
+		});
+		expect(item.json).toMatchObject({ code: 'systemError', requestId: 'r-500' });
+		expect(String(item.json.description)).toContain('DingTalk may already have delivered it');
+		expect(
+			sandbox.requests.filter((entry) => entry.path === '/v1.0/robot/groupMessages/send'),
+		).toHaveLength(1);
+	});
+
+	it('a commit answered with a server error; the upload info before it is retried', async () => {
+		const commit = `/v1.0/storage/spaces/${SPACE}/files/commit`;
+		const uploadInfo = `/v1.0/storage/spaces/${SPACE}/files/uploadInfos/query`;
+		sandbox.failNext({ path: uploadInfo }, serverError);
+		sandbox.failNext({ path: commit }, serverError);
+		const [item] = await runDingTalkNode({
+			credential,
+			parameters: upload(),
+			items: [fileItem(Buffer.from('once'), 'once.txt', 'text/plain')],
+			continueOnFail: true,
+		});
+		expect(item.json).toMatchObject({ code: 'systemError' });
+		const paths = sandbox.requests.map((entry) => entry.path);
+		expect(paths.filter((path) => path === uploadInfo)).toHaveLength(2);
+		expect(paths.filter((path) => path === commit)).toHaveLength(1);
+	});
+});
+
 describe('Robot Message > Send', () => {
 	it('uploads the media in the same step and sends the message with msgParam built from the fields', async () => {
 		const png = DEMO.files.photoPng;

@@ -179,6 +179,17 @@ function redact(object) {
 	return out;
 }
 
+// reads and drops the rest of a request body
+function drain(input) {
+	return new Promise((resolve) => {
+		if (input.readableEnded) return resolve();
+		input.on('end', resolve);
+		input.on('error', resolve);
+		input.on('close', resolve);
+		input.resume();
+	});
+}
+
 function readBody(input, limit) {
 	return new Promise((resolve, reject) => {
 		const chunks = [];
@@ -806,7 +817,8 @@ function createSandbox(options = {}) {
 	async function uploadMedia(ctx) {
 		const refused = legacyRefusal(ctx, 'qyapi_base');
 		if (refused) {
-			ctx.req.resume();
+			// answered once the whole body is in, so a client still sending reads the answer, not a broken pipe
+			await drain(ctx.input);
 			return legacyError(ctx, ...refused);
 		}
 		if (!/^multipart\/form-data/i.test(ctx.req.headers['content-type'] || '')) {

@@ -21,7 +21,7 @@ import {
 	type DingTalkOperation,
 	type IdField,
 } from '../../../shared/operation';
-import type { DingTalkCall } from '../../../shared/transport';
+import type { DingTalkCall, DingTalkTransport } from '../../../shared/transport';
 import {
 	commitBody,
 	CONFLICT_STRATEGIES,
@@ -160,16 +160,25 @@ export const uploadFields: INodeProperties[] = [
 	},
 ];
 
-/** The call that finds a group's space, as Group Space > Get makes it. */
-function groupSpaceCall(operator: string, openConversationId: string): DingTalkCall {
-	return {
-		family: 'new',
-		method: 'POST',
-		path: PATHS.groupSpaceQuery,
-		query: { unionId: operator },
-		json: { openConversationId },
-		sendsMessage: false,
-	};
+/** The ID of a group's space, looked up as Group Space > Get does it. */
+async function groupSpaceIdOf(
+	transport: DingTalkTransport,
+	operator: string,
+	openConversationId: string,
+	itemIndex: number,
+): Promise<string> {
+	const answer = await transport.call<{ space?: { spaceId?: unknown } }>(
+		{
+			family: 'new',
+			method: 'POST',
+			path: PATHS.groupSpaceQuery,
+			query: { unionId: operator },
+			json: { openConversationId },
+			sendsMessage: false,
+		},
+		itemIndex,
+	);
+	return String(answer.space?.spaceId ?? '');
 }
 
 /** Everything an upload needs from the node's fields and the item, checked before any request. */
@@ -246,16 +255,7 @@ export const uploadOperation: DingTalkOperation = {
 		const input = await readUploadInput(ctx, itemIndex);
 		const spaceId =
 			input.spaceId ??
-			String(
-				(
-					(
-						await transport.call<IDataObject>(
-							groupSpaceCall(input.operator, input.openConversationId!),
-							itemIndex,
-						)
-					).space as IDataObject | undefined
-				)?.spaceId ?? '',
-			);
+			(await groupSpaceIdOf(transport, input.operator, input.openConversationId!, itemIndex));
 		const storageCall = (path: string, json: IDataObject): DingTalkCall => ({
 			family: 'new',
 			method: 'POST',

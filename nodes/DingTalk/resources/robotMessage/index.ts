@@ -39,6 +39,8 @@ const COVER_MEDIA_ID: IdField = { parameter: 'coverMediaId', label: 'Cover Image
 // Long enough for any media ID DingTalk hands out: used to check msgParam's size before uploading.
 const MEDIA_ID_PLACEHOLDER = '@'.padEnd(128, 'x');
 
+// The fields of one message type are checked by the node (naming the field) rather than marked required:
+// with the Message Type set by an expression n8n shows them all, and would refuse to run for the empty ones.
 const robotMessageFields: INodeProperties[] = [
 	{
 		displayName: 'Send To',
@@ -96,7 +98,6 @@ const robotMessageFields: INodeProperties[] = [
 		name: 'text',
 		type: 'string',
 		typeOptions: { rows: 4 },
-		required: true,
 		default: '',
 		displayOptions: { show: show({ messageKind: ['text'] }) },
 	},
@@ -104,7 +105,6 @@ const robotMessageFields: INodeProperties[] = [
 		displayName: 'Title',
 		name: 'title',
 		type: 'string',
-		required: true,
 		default: '',
 		description: 'Shown in the chat list and notifications',
 		displayOptions: { show: show({ messageKind: ['markdown'] }) },
@@ -114,7 +114,6 @@ const robotMessageFields: INodeProperties[] = [
 		name: 'markdown',
 		type: 'string',
 		typeOptions: { rows: 6 },
-		required: true,
 		default: '',
 		displayOptions: { show: show({ messageKind: ['markdown'] }) },
 	},
@@ -154,7 +153,6 @@ const robotMessageFields: INodeProperties[] = [
 		displayName: 'Media ID',
 		name: MEDIA_ID.parameter,
 		type: 'string',
-		required: true,
 		default: '',
 		description:
 			'The mediaId output by Media > Upload with the same credential (for an image, a public image URL also works)',
@@ -164,7 +162,6 @@ const robotMessageFields: INodeProperties[] = [
 		displayName: 'Cover Image Media ID',
 		name: COVER_MEDIA_ID.parameter,
 		type: 'string',
-		required: true,
 		default: '',
 		description: 'The mediaId of the cover picture, from Media > Upload',
 		displayOptions: { show: show({ mediaSource: ['mediaId'], messageKind: ['video'] }) },

@@ -3,7 +3,8 @@
 // figures. Each figure comes from one `n8n execute` of a workflow (process start included) and the
 // sandbox's request log; run it on an idle machine. BENCH_N8N_LINE=1 measures n8n 1.x instead.
 // The last section is memory: the peak resident memory of the n8n process while File > Upload stores a
-// 100 MiB file, against the same workflow without the upload.
+// 100 MiB file, against the same workflow without the upload (and Media > Upload of 20 MiB, whose body
+// is built in memory, for contrast). `npm run bench -- --memory` runs only that section.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -69,61 +70,107 @@ async function peakRss(n8n, id) {
 	return { peak, result };
 }
 
+/** Writes `size` random bytes to `file` a MiB at a time; returns their SHA-256. */
+function writeRandomFile(file, size) {
+	const hash = crypto.createHash('sha256');
+	const out = fs.openSync(file, 'w');
+	for (let written = 0; written < size; written += MiB) {
+		const chunk = crypto.randomBytes(Math.min(MiB, size - written));
+		hash.update(chunk);
+		fs.writeSync(out, chunk);
+	}
+	fs.closeSync(out);
+	return hash.digest('hex');
+}
+
 /**
- * File > Upload of a 100 MiB file read from disk, in an n8n of its own that keeps binary data on disk
- * (2.x always does; 1.x is told to). The file goes from n8n's binary store to the signed PUT as a stream.
+ * Memory: a file read from disk by n8n's Read/Write Files node, then given to the DingTalk node, in an
+ * n8n of its own that keeps binary data on disk (2.x always does; 1.x is told to). Each workflow runs
+ * twice, keeping the lower peak (the first run of a process can include one-off work), against the same
+ * workflow without the DingTalk node. File > Upload streams the file from n8n's binary store to the
+ * signed PUT; Media > Upload, shown for contrast, builds its multipart body in memory.
  */
-async function uploadMemory(line, sandbox, urls) {
-	const size = 100 * MiB;
+async function memoryOfUploads(line, sandbox, urls) {
 	const n8n = new N8nInstance({ line, name: `bench-memory-${process.pid}` });
 	const folder = path.join(n8n.userFolder, 'files');
 	Object.assign(n8n.extraEnv, {
 		N8N_RESTRICT_FILE_ACCESS_TO: folder,
 		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
 	});
+	const scenarios = [
+		{
+			name: 'File > Upload',
+			file: 'archive.zip',
+			size: 100 * MiB,
+			node: W.uploadToGroup('DingTalk'),
+			stored: () => sandbox.commits[sandbox.commits.length - 1],
+		},
+		{
+			name: 'Media > Upload (for contrast)',
+			file: 'media.zip',
+			size: 20 * MiB,
+			node: W.dingTalk('DingTalk', {
+				resource: 'media',
+				operation: 'upload',
+				binaryPropertyName: 'data',
+				mediaType: 'auto',
+			}),
+			stored: () => [...sandbox.media.values()].pop(),
+		},
+	];
 	try {
 		await n8n.setup();
 		fs.mkdirSync(folder, { recursive: true });
-		const file = path.join(folder, 'archive.zip');
-		const hash = crypto.createHash('sha256');
-		const out = fs.openSync(file, 'w');
-		for (let written = 0; written < size; written += MiB) {
-			const chunk = crypto.randomBytes(MiB);
-			hash.update(chunk);
-			fs.writeSync(out, chunk);
-		}
-		fs.closeSync(out);
-		const sha256 = hash.digest('hex');
-		const read = {
-			name: 'Read File',
-			type: 'n8n-nodes-base.readWriteFile',
-			typeVersion: 1,
-			parameters: { operation: 'read', fileSelector: file, options: {} },
-		};
 		await n8n.importCredentials([W.sandboxCredential(urls)]);
-		await n8n.importWorkflow([
-			W.chain('readOnly', 'read 100 MiB', [W.trigger(), read]),
-			W.chain('readUpload', 'read and upload 100 MiB', [
-				W.trigger(),
-				read,
-				W.uploadToGroup('DingTalk'),
-			]),
-		]);
-		// Each twice, keeping the lower peak: the first run of a process can include one-off work.
-		const baseline = Math.min(
-			(await peakRss(n8n, 'readOnly')).peak,
-			(await peakRss(n8n, 'readOnly')).peak,
-		);
-		const runs = [];
-		for (let i = 0; i < 2; i++) {
-			runs.push(await peakRss(n8n, 'readUpload'));
-			const stored = sandbox.commits[sandbox.commits.length - 1];
-			if (stored.size !== size || stored.sha256 !== sha256)
-				throw new Error('the upload stored other bytes');
+		const workflows = [];
+		for (const [index, scenario] of scenarios.entries()) {
+			scenario.path = path.join(folder, scenario.file);
+			scenario.sha256 = writeRandomFile(scenario.path, scenario.size);
+			const read = {
+				name: 'Read File',
+				type: 'n8n-nodes-base.readWriteFile',
+				typeVersion: 1,
+				parameters: { operation: 'read', fileSelector: scenario.path, options: {} },
+			};
+			scenario.ids = { read: `read${index}`, upload: `upload${index}` };
+			workflows.push(
+				W.chain(scenario.ids.read, `read ${scenario.file}`, [W.trigger(), read]),
+				W.chain(scenario.ids.upload, `read and upload ${scenario.file}`, [
+					W.trigger(),
+					read,
+					scenario.node,
+				]),
+			);
 		}
-		const upload = Math.min(...runs.map((run) => run.peak));
-		const nodeMs = Math.min(...runs.map((run) => run.result.runData.DingTalk[0].executionTime));
-		return { size, baseline, upload, nodeMs };
+		await n8n.importWorkflow(workflows);
+		const lowest = async (id, check) => {
+			const runs = [];
+			for (let i = 0; i < 2; i++) {
+				runs.push(await peakRss(n8n, id));
+				if (check) check();
+			}
+			return {
+				peak: Math.min(...runs.map((run) => run.peak)),
+				nodeMs: Math.min(...runs.map((run) => run.result.runData.DingTalk?.[0].executionTime)),
+			};
+		};
+		const rows = [];
+		for (const scenario of scenarios) {
+			const baseline = await lowest(scenario.ids.read);
+			const upload = await lowest(scenario.ids.upload, () => {
+				const stored = scenario.stored();
+				if (stored.size !== scenario.size || stored.sha256 !== scenario.sha256)
+					throw new Error(`${scenario.name}: DingTalk stored other bytes`);
+			});
+			rows.push({
+				name: scenario.name,
+				size: scenario.size,
+				baseline: baseline.peak,
+				upload: upload.peak,
+				nodeMs: upload.nodeMs,
+			});
+		}
+		return { version: n8n.version, rows };
 	} finally {
 		fs.rmSync(n8n.userFolder, { recursive: true, force: true });
 	}
@@ -207,7 +254,7 @@ async function main() {
 				await measure(n8n, sandbox, 'download10', PATHS.robotDownload),
 			]);
 		}
-		memory = await uploadMemory(line, sandbox, urls);
+		memory = await memoryOfUploads(line, sandbox, urls);
 	} finally {
 		await sandbox.stop();
 		fs.rmSync(n8n.userFolder, { recursive: true, force: true });
@@ -215,20 +262,25 @@ async function main() {
 
 	const mb = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
 	const lines = [
-		`n8n ${n8n.version}, Node ${line === 2 ? '24' : process.versions.node.split('.')[0]}, ${new Date().toISOString().slice(0, 10)}`,
+		`n8n ${n8n.version ?? memory.version}, Node ${line === 2 ? '24' : process.versions.node.split('.')[0]}, ${new Date().toISOString().slice(0, 10)}`,
+		...(rows.length
+			? [
+					'',
+					'| scenario | items | node time | items/s | token fetches | calls | refused | peak calls in 1 s |',
+					'|---|---|---|---|---|---|---|---|',
+					...rows.map(
+						([name, r]) =>
+							`| ${name} | ${r.items} | ${r.nodeMs} ms | ${Math.round((r.items / r.nodeMs) * 1000)} | ${r.tokenFetches} | ${r.calls} | ${r.refused} | ${r.peakPerSecond} |`,
+					),
+				]
+			: []),
 		'',
-		'| scenario | items | node time | items/s | token fetches | calls | refused | peak calls in 1 s |',
-		'|---|---|---|---|---|---|---|---|',
-		...rows.map(
-			([name, r]) =>
-				`| ${name} | ${r.items} | ${r.nodeMs} ms | ${Math.round((r.items / r.nodeMs) * 1000)} | ${r.tokenFetches} | ${r.calls} | ${r.refused} | ${r.peakPerSecond} |`,
+		'| memory: file read from disk, then | file | peak RSS, read only | peak RSS, read and upload | growth | node time |',
+		'|---|---|---|---|---|---|',
+		...memory.rows.map(
+			(r) =>
+				`| ${r.name} | ${mb(r.size)} | ${mb(r.baseline)} | ${mb(r.upload)} | **${mb(r.upload - r.baseline)}** | ${r.nodeMs} ms |`,
 		),
-		'',
-		'| File > Upload, 100 MiB from disk | peak RSS of the n8n process | node time |',
-		'|---|---|---|',
-		`| read the file only | ${mb(memory.baseline)} | |`,
-		`| read the file and upload it | ${mb(memory.upload)} | ${memory.nodeMs} ms |`,
-		`| growth caused by the upload (${mb(memory.size)} file) | **${mb(memory.upload - memory.baseline)}** | |`,
 	];
 	process.stdout.write(`${lines.join('\n')}\n`);
 }

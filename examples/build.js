@@ -95,16 +95,25 @@ function exampleWorkflows() {
 				}),
 			],
 		),
-		'daily-report-to-group.json': W.chain(
+		// The schedule runs it every morning once the workflow is published; the manual trigger beside it
+		// lets you (and `npm run demo`) run it now.
+		'daily-report-to-group.json': W.graph(
 			'exampleDailyReport',
 			'DingTalk: every morning, upload the report to the team group',
 			[
 				W.scheduleTrigger('Every morning', 8),
+				{ ...W.trigger(), position: [0, 200] },
 				...report('Daily report.pdf'),
 				W.uploadToGroup('Upload to team group', {
 					thenSend: 'file',
 					options: { fileName: "=Daily report {{ $now.toFormat('yyyy-MM-dd') }}.pdf" },
 				}),
+			],
+			[
+				['Every morning', 'Report'],
+				['Start', 'Report'],
+				['Report', 'To file'],
+				['To file', 'Upload to team group'],
 			],
 		),
 		'robot-posts-report.json': W.chain(

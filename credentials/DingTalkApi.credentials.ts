@@ -10,13 +10,11 @@ import type {
 } from 'n8n-workflow';
 import {
 	asAppCredentials,
-	familyOfUrl,
-	fullUrlOf,
-	storedTokenOf,
+	authenticateRequest,
 	tokenFromAnswer,
 	tokenRequestOf,
 } from '../nodes/shared/app';
-import { LEGACY_TOKEN_QUERY, PATHS, REGION_BASE_URLS, TOKEN_HEADER } from '../nodes/shared/wire';
+import { PATHS, REGION_BASE_URLS } from '../nodes/shared/wire';
 
 export class DingTalkApi implements ICredentialType {
 	name = 'dingTalkApi';
@@ -190,24 +188,10 @@ export class DingTalkApi implements ICredentialType {
 		return tokenFromAnswer(answer, Date.now(), credentials);
 	}
 
-	// The token goes in a header for the new API and in the query for the legacy API, and to no other host.
-	authenticate: IAuthenticate = async (
-		credentials,
-		requestOptions,
-	): Promise<IHttpRequestOptions> => {
-		const app = asAppCredentials(credentials);
-		const family = familyOfUrl(app, fullUrlOf(requestOptions));
-		// A token issued for the app this credential named before an edit is not sent.
-		const token = storedTokenOf(app);
-		if (token === undefined) return requestOptions;
-		if (family === 'new') {
-			return { ...requestOptions, headers: { ...requestOptions.headers, [TOKEN_HEADER]: token } };
-		}
-		if (family === 'legacy') {
-			return { ...requestOptions, qs: { ...requestOptions.qs, [LEGACY_TOKEN_QUERY]: token } };
-		}
-		return requestOptions;
-	};
+	// The token goes in a header for the new API and in the query for the legacy API, and to no other host;
+	// the HTTP Request node uses this too (see authenticateRequest).
+	authenticate: IAuthenticate = async (credentials, requestOptions): Promise<IHttpRequestOptions> =>
+		authenticateRequest(asAppCredentials(credentials), requestOptions, Date.now());
 
 	// A token request: free of the monthly quota and of API permissions. A wrong key or secret already
 	// fails in preAuthentication with DingTalk's own reason. Built from the wire constants, not copies.

@@ -21,6 +21,15 @@ const getSpace = () =>
 // (`npm run dev` allows this one).
 const KEPT_FILES_FOLDER = '/tmp/dingtalk-robot-files';
 const fromChat = (field) => `={{ $('Group chat').item.json.${field} }}`;
+/** The sandbox's PDF report as binary field "data", under `fileName`. */
+const report = (fileName) => [
+	W.jsonItem('Report', {
+		fileName,
+		mimeType: 'application/pdf',
+		b64: DEMO.files.reportPdf.bytes.toString('base64'),
+	}),
+	W.toFile('To file'),
+];
 
 function exampleWorkflows() {
 	return {
@@ -58,12 +67,7 @@ function exampleWorkflows() {
 			'DingTalk: upload a report as media and get its media ID',
 			[
 				W.trigger(),
-				W.jsonItem('Report', {
-					fileName: 'Q3 report.pdf',
-					mimeType: 'application/pdf',
-					b64: DEMO.files.reportPdf.bytes.toString('base64'),
-				}),
-				W.toFile('To file'),
+				...report('Q3 report.pdf'),
 				W.dingTalk('Upload media', {
 					resource: 'media',
 					operation: 'upload',
@@ -114,6 +118,44 @@ function exampleWorkflows() {
 						options: {},
 					},
 				},
+			],
+		),
+		// The schedule runs it every morning once the workflow is published; the manual trigger beside it
+		// lets you (and `npm run demo`) run it now.
+		'daily-report-to-group.json': W.graph(
+			'exampleDailyReport',
+			'DingTalk: every morning, upload the report to the team group',
+			[
+				W.scheduleTrigger('Every morning', 8),
+				{ ...W.trigger(), position: [0, 200] },
+				...report('Daily report.pdf'),
+				W.uploadToGroup('Upload to team group', {
+					thenSend: 'file',
+					options: { fileName: "=Daily report {{ $now.toFormat('yyyy-MM-dd') }}.pdf" },
+				}),
+			],
+			[
+				['Every morning', 'Report'],
+				['Start', 'Report'],
+				['Report', 'To file'],
+				['To file', 'Upload to team group'],
+			],
+		),
+		'robot-posts-report.json': W.chain(
+			'exampleRobotMessage',
+			'DingTalk: the robot posts a report file in the team group',
+			[
+				W.trigger(),
+				...report('Q3 report.pdf'),
+				W.dingTalk('Robot sends the file', {
+					resource: 'robotMessage',
+					operation: 'send',
+					sendTo: 'group',
+					openConversationId: DEMO.group.openConversationId,
+					messageKind: 'file',
+					mediaSource: 'binary',
+					binaryPropertyName: 'data',
+				}),
 			],
 		),
 	};

@@ -1,5 +1,5 @@
 'use strict';
-// npm run dev (after `npm run build`): the DingTalk sandbox on ports 3900-3902, a real n8n 2.x with the
+// npm run dev (after `npm run build`): the DingTalk sandbox on ports 3900-3903, a real n8n 2.x with the
 // packed package installed as a community package, a credential pointing at the sandbox, the example
 // workflows, and the editor on http://localhost:5678. The n8n user folder (.e2e/dev-n8n2) is kept
 // between runs, so the owner account and your workflows stay.
@@ -21,9 +21,10 @@ async function main() {
 		legacyPort: SANDBOX_PORT + 1,
 		filePort: SANDBOX_PORT + 2,
 		streamPort: SANDBOX_PORT + 3,
+		uploadPort: SANDBOX_PORT + 4,
 	});
 	process.stdout.write(
-		`DingTalk sandbox: API ${urls.apiBaseUrl}, legacy API ${urls.legacyBaseUrl}, files ${urls.fileBaseUrl}\n` +
+		`DingTalk sandbox: API ${urls.apiBaseUrl}, legacy API ${urls.legacyBaseUrl}, files ${urls.fileBaseUrl}, uploads ${urls.uploadBaseUrl}\n` +
 			`  demo app: AppKey ${DEMO.app.appKey} / AppSecret ${DEMO.app.appSecret}; group ${DEMO.group.openConversationId}; user ${DEMO.users.alice}\n`,
 	);
 

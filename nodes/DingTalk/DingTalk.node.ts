@@ -12,6 +12,7 @@ import { file } from './resources/file';
 import { groupSpace } from './resources/groupSpace';
 import { media } from './resources/media';
 import { robotFile } from './resources/robotFile';
+import { robotMessage } from './resources/robotMessage';
 import {
 	buildCall,
 	mapItems,
@@ -23,7 +24,7 @@ import { DingTalkTransport, readTransportOptions } from '../shared/transport';
 import { CALLS_PER_SECOND_PER_APP_AND_API } from '../shared/wire';
 
 /** Every resource the node offers; the editor's Resource and Operation lists are built from these. */
-export const RESOURCES: DingTalkResource[] = [file, groupSpace, media, robotFile];
+export const RESOURCES: DingTalkResource[] = [file, groupSpace, media, robotFile, robotMessage];
 
 export class DingTalk implements INodeType {
 	description: INodeTypeDescription = {
@@ -33,7 +34,8 @@ export class DingTalk implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Send, upload and download files in DingTalk (钉钉)',
+		description:
+			'Store, send, upload and download files in DingTalk (钉钉), and send robot messages',
 		defaults: {
 			name: 'DingTalk',
 		},

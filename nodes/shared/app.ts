@@ -5,9 +5,11 @@ import {
 	DEFAULT_TOKEN_LIFETIME_SECONDS,
 	glimpse,
 	isNewApiPath,
+	LEGACY_TOKEN_QUERY,
 	PATHS,
 	REGION_BASE_URLS,
 	REQUEST_ID_HEADER,
+	TOKEN_HEADER,
 	type ApiFamily,
 	type DingTalkFailure,
 	type Region,
@@ -67,9 +69,14 @@ export function familyOfUrl(
 	return isNewApiPath(url.slice(bases.new.length)) ? 'new' : 'legacy';
 }
 
-export function fullUrlOf(options: IHttpRequestOptions & { uri?: string }): string {
-	const url = options.url ?? options.uri ?? '';
-	if (/^https?:\/\//i.test(url) || !options.baseURL) return url;
+/**
+ * The URL a request goes to, read as n8n's HTTP clients read it: `url` (or the older `uri` the HTTP Request
+ * node uses), joined to `baseURL` unless it is absolute. Like axios, a `//host` URL counts as absolute.
+ */
+export function fullUrlOf(options: IHttpRequestOptions): string {
+	const raw = options.url ?? (options as { uri?: unknown }).uri;
+	const url = raw === undefined || raw === null ? '' : String(raw);
+	if (/^([a-z][a-z\d+\-.]*:)?\/\//i.test(url) || !options.baseURL) return url;
 	return `${withoutTrailingSlash(options.baseURL)}${url.startsWith('/') ? '' : '/'}${url}`;
 }
 
@@ -237,4 +244,44 @@ export function streamClientOf(credentials: DingTalkAppCredentials): {
 /** The secret DingTalk signs a robot's HTTP callbacks with (see CALLBACK_SIGNING_SECRET_FIELD). */
 export function callbackSigningSecretOf(credentials: DingTalkAppCredentials): string {
 	return String(credentials[CALLBACK_SIGNING_SECRET_FIELD[credentials.appType]] ?? '');
+}
+
+/** Raised by the credential for a missing token or one past its recorded expiry, so n8n fetches one first. */
+export class ExpiredTokenError extends Error {
+	constructor() {
+		super(
+			'The credential holds no current DingTalk access token (none yet, or past its expiry); n8n fetches one and sends the request again',
+		);
+		this.name = 'ExpiredTokenError';
+	}
+}
+
+/**
+ * The credential's authenticate: the token goes in the `x-acs-dingtalk-access-token` header for the new
+ * API and in the `access_token` query for the legacy API, judged from the URL, and to no other host.
+ * A request that carries it follows no redirect (a redirect would take the token wherever it points).
+ * A missing token, or one past its recorded expiry, is refused: n8n's request helper used by the HTTP Request node then
+ * runs preAuthentication and sends the request again with a new one, which also serves the legacy API,
+ * whose "expired" answer (HTTP 200 with an errcode) n8n never sees as a failure.
+ */
+export function authenticateRequest(
+	credentials: DingTalkAppCredentials,
+	options: IHttpRequestOptions,
+	now: number,
+): IHttpRequestOptions {
+	const family = familyOfUrl(credentials, fullUrlOf(options));
+	if (!family) return options;
+	// A token issued for the app this credential named before an edit counts as missing.
+	const token = storedTokenOf(credentials) ?? '';
+	const expiresAt = Number(credentials.expiresAt) || 0;
+	if (token === '' || (expiresAt > 0 && now >= expiresAt)) throw new ExpiredTokenError();
+	const noRedirects = {
+		disableFollowRedirect: true,
+		followRedirect: false,
+		followAllRedirects: false,
+	};
+	if (family === 'new') {
+		return { ...options, ...noRedirects, headers: { ...options.headers, [TOKEN_HEADER]: token } };
+	}
+	return { ...options, ...noRedirects, qs: { ...options.qs, [LEGACY_TOKEN_QUERY]: token } };
 }

@@ -161,3 +161,22 @@ export function fillFromBinary(
 		}
 	};
 }
+
+/**
+ * A binary field's size and a way to read its bytes without a second copy in memory: a file n8n keeps on
+ * disk is streamed from there (a fresh stream per call), binary data n8n keeps in memory is read once.
+ */
+export async function binarySourceOf(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	property: string,
+	binary: IBinaryData,
+): Promise<{ size: number; open: () => Promise<Buffer | NodeJS.ReadableStream> }> {
+	const id = binary.id;
+	if (id) {
+		const { fileSize } = await ctx.helpers.getBinaryMetadata(id);
+		return { size: Number(fileSize), open: async () => await ctx.helpers.getBinaryStream(id) };
+	}
+	const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
+	return { size: bytes.length, open: async () => bytes };
+}

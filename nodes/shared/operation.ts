@@ -1,5 +1,6 @@
 import {
 	NodeOperationError,
+	type IBinaryData,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -92,6 +93,27 @@ export function refuseInput(
 		itemIndex,
 		description: `Check the "${field}" field of item ${itemIndex + 1}. Nothing was sent to DingTalk.`,
 	});
+}
+
+/** The binary data an item holds in the named field, or an error naming the field and what the item has. */
+export function readInputBinary(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	property: string,
+	label: string,
+): IBinaryData {
+	const name = property.trim();
+	if (name === '') throw refuseInput(ctx, itemIndex, label, 'is empty');
+	const binary = ctx.getInputData()[itemIndex]?.binary ?? {};
+	if (binary[name]) return binary[name];
+	const available = Object.keys(binary);
+	throw refuseInput(
+		ctx,
+		itemIndex,
+		label,
+		`item ${itemIndex + 1} has no binary field "${name}"` +
+			(available.length ? ` (it has: ${available.join(', ')})` : ' (it has no binary data at all)'),
+	);
 }
 
 /** Reads a node parameter that holds a DingTalk ID and refuses an empty or malformed one. */

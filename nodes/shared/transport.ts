@@ -42,6 +42,7 @@ import {
 	STREAM_CONNECTION_PATH,
 	STREAM_SUBSCRIPTIONS,
 	streamRefusalIsFinal,
+	signedUploadHeaders,
 	type ApiFamily,
 	type DingTalkFailure,
 } from './wire';
@@ -61,6 +62,8 @@ export interface DingTalkCall {
 	family: ApiFamily;
 	method: 'GET' | 'POST';
 	path: string;
+	/** Values for `{name}` placeholders in the path; the path itself names the API (rate limit, permission). */
+	pathParams?: Record<string, string>;
 	query?: Record<string, string>;
 	json?: IDataObject;
 	/** A multipart body, built once before the first attempt; a Buffer is sent again as it is. */
@@ -164,6 +167,8 @@ interface TokenState {
 	token?: string;
 	/** Wall-clock time to stop using the token and fetch the next one (DingTalk's expiry is wall-clock). */
 	refreshAt: number;
+	/** DingTalk's expiry of the token, handed to the credential's authenticate with it. */
+	expiresAt?: number;
 	seeded: boolean;
 	/** The fetch in progress; resolves to why it failed, or undefined when a token came. */
 	refreshing?: Promise<TokenFetchFailure | undefined>;
@@ -489,6 +494,71 @@ export class DingTalkTransport {
 		};
 	}
 
+	/**
+	 * Uploads a file with a signed PUT (DingTalk storage). The upload host is not DingTalk's API: no token
+	 * goes with it, no redirect is followed, and neither its URL nor its signed headers appear in an error.
+	 * `body` is called for every attempt, so a stream is opened afresh; a repeated PUT replaces the same
+	 * object, so it is safe to send again.
+	 */
+	async putSignedFile(
+		upload: { url: string; headers: Record<string, string> },
+		body: () => Promise<Buffer | NodeJS.ReadableStream>,
+		size: number,
+		itemIndex: number,
+	): Promise<void> {
+		const { headers, sendsContentType } = signedUploadHeaders(upload.headers, size);
+		for (let attempt = 0; ; attempt++) {
+			let response: { statusCode: number; body: unknown };
+			try {
+				response = (await this.ctx.helpers.httpRequest({
+					method: 'PUT',
+					url: upload.url,
+					// HTTP clients give a PUT a Content-Type of their own; false keeps it out of the signed request.
+					headers: sendsContentType ? headers : { ...headers, 'Content-Type': false },
+					body: (await body()) as unknown as Buffer,
+					disableFollowRedirect: true,
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+					timeout: this.options.timeout,
+					abortSignal: this.cancelSignal,
+				})) as { statusCode: number; body: unknown };
+			} catch (error) {
+				if (this.cancelSignal?.aborted) throw this.cancelled(itemIndex);
+				if (attempt < this.options.maxRetries) {
+					await this.wait(backoffMs(attempt), itemIndex);
+					continue;
+				}
+				const code = networkCodeOf(error) ?? 'ERROR';
+				throw this.fileHostError(
+					`Could not upload the file to DingTalk's file storage: ${NETWORK_ERROR_WORDS[code] ?? 'the request failed'}`,
+					`Network error ${code}. Nothing was stored; run the node again.`,
+					itemIndex,
+				);
+			}
+			if (response.statusCode >= 200 && response.statusCode < 300) return;
+			if (response.statusCode >= 500 && attempt < this.options.maxRetries) {
+				await this.wait(backoffMs(attempt), itemIndex);
+				continue;
+			}
+			// Object storage answers XML whose Code is safe to show; its other fields can echo the signature.
+			const storageCode = /<Code>([A-Za-z.]{1,64})<\/Code>/.exec(String(response.body ?? ''))?.[1];
+			const reason = storageCode
+				? `HTTP ${response.statusCode}, ${storageCode}`
+				: `HTTP ${response.statusCode}`;
+			throw new NodeApiError(
+				this.ctx.getNode(),
+				{ httpCode: String(response.statusCode), code: storageCode ?? null } as JsonObject,
+				{
+					message: `DingTalk's file storage refused the upload (${reason})`,
+					description:
+						'The signed upload was refused or has expired (it is valid for a short time). Nothing was stored; run the node again.',
+					httpCode: String(response.statusCode),
+					itemIndex,
+				},
+			);
+		}
+	}
+
 	/** Sends one attempt with the app's current token, becoming the one that fetches it when there is none. */
 	private async sendWithToken(
 		call: DingTalkCall,
@@ -510,6 +580,7 @@ export class DingTalkTransport {
 				if (!state.token && stored && expiresAt - TOKEN_REFRESH_MARGIN_MS > Date.now()) {
 					state.token = stored;
 					state.refreshAt = expiresAt - TOKEN_REFRESH_MARGIN_MS;
+					state.expiresAt = expiresAt;
 				}
 			}
 			if (state.token && state.refreshAt > Date.now()) {
@@ -533,6 +604,7 @@ export class DingTalkTransport {
 					Number(credentials.expiresAt) || now + DEFAULT_TOKEN_LIFETIME_SECONDS * 1000;
 				state.token = credentials.accessToken;
 				state.refreshAt = expiresAt - Math.min(TOKEN_REFRESH_MARGIN_MS, (expiresAt - now) / 10);
+				state.expiresAt = expiresAt;
 				return undefined;
 			})();
 			state.refreshing = refresh;
@@ -599,13 +671,18 @@ export class DingTalkTransport {
 		await this.takeRateSlot(window);
 		const credentials =
 			typeof tokenOrCredentials === 'string'
-				? { ...this.credentials, accessToken: tokenOrCredentials, tokenIssuedFor: this.appIdentity }
+				? {
+						...this.credentials,
+						accessToken: tokenOrCredentials,
+						expiresAt: tokenStateOf(this.appIdentity).expiresAt,
+						tokenIssuedFor: this.appIdentity,
+					}
 				: tokenOrCredentials;
 		const fetchesToken = !credentials.accessToken;
 		const request: IHttpRequestOptions = {
 			method: call.method,
 			baseURL: baseUrlsOf(this.credentials)[call.family],
-			url: call.path,
+			url: fillPath(call.path, call.pathParams),
 			qs: call.query ? { ...call.query } : undefined,
 			json: true,
 			returnFullResponse: true,
@@ -839,6 +916,10 @@ function hostOf(url: string): string {
 	} catch {
 		return 'an address it did not give';
 	}
+}
+
+function fillPath(path: string, params: Record<string, string> = {}): string {
+	return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
 }
 
 function parseBody(body: unknown): unknown {

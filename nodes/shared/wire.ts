@@ -4,6 +4,8 @@
  * in the README, so each can be checked against the real service in one place.
  */
 
+import type { IDataObject } from 'n8n-workflow';
+
 export type Region = 'china' | 'international' | 'custom';
 export type ApiFamily = 'new' | 'legacy';
 
@@ -38,6 +40,24 @@ export const PATHS = {
 	mediaUpload: '/media/upload',
 } as const;
 
+/**
+ * DingTalk storage, v1.0: addressed by the space's ID (what Group Space > Get returns) and a folder's
+ * dentry ID. v2.0 addresses the parent folder by its uuid, which no documented call returns for a
+ * space's root, so every upload would need an extra, unconfirmed look-up.
+ * ASSUMPTION: a group's file space (from the convFile space query) accepts these storage calls; DingTalk
+ * documents them for storage spaces in general, and only third-party code uses them on group spaces.
+ */
+export const STORAGE_PATHS = {
+	uploadInfo: '/v1.0/storage/spaces/{spaceId}/files/uploadInfos/query',
+	commit: '/v1.0/storage/spaces/{spaceId}/files/commit',
+} as const;
+
+/** The robot send calls: to one group the robot is in, or one-to-one to up to 20 users. */
+export const ROBOT_MESSAGE_PATHS = {
+	toGroup: '/v1.0/robot/groupMessages/send',
+	toUsers: '/v1.0/robot/oToMessages/batchSend',
+} as const;
+
 /** The app permission each call needs (developer console > Permissions). */
 export const PERMISSION_OF_PATH: Record<string, string> = {
 	[PATHS.groupSpaceQuery]: 'ConvFile.Space.Read',
@@ -47,6 +67,12 @@ export const PERMISSION_OF_PATH: Record<string, string> = {
 	[PATHS.sendFileToGroup]: 'ConvFile.File.Send',
 	[PATHS.mediaUpload]: 'qyapi_base',
 	[PATHS.robotFileDownload]: 'qyapi_robot_sendmsg',
+	[STORAGE_PATHS.uploadInfo]: 'Storage.UploadInfo.Read',
+	[STORAGE_PATHS.commit]: 'Storage.File.Write',
+	// ASSUMPTION: the robot sends need the robot-message permission, as the robot file download does; the
+	// pages we have do not name one for them.
+	[ROBOT_MESSAGE_PATHS.toGroup]: 'qyapi_robot_sendmsg',
+	[ROBOT_MESSAGE_PATHS.toUsers]: 'qyapi_robot_sendmsg',
 };
 
 /** Codes after which the permission an operation needs is worth naming. */
@@ -365,21 +391,42 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 		meaning: 'DingTalk had an unknown error',
 		action: 'Try again later; if it persists, contact DingTalk support with the request ID.',
 	},
-	// Robot file download
+	// Robot file download and robot messages (the same codes serve both)
 	'invalidParameter.robotCode.empty': {
-		meaning: 'the Robot Code or the Download Code is empty',
-		action: "Fill in both; the robot code of an internal app's robot is its AppKey.",
+		meaning:
+			'the Robot Code or the Download Code is empty, or (for a group message) the robot is not in the group',
+		action:
+			"Fill in both; the robot code of an internal app's robot is its AppKey. To message a group, add the robot to the group first (group settings > Bots).",
 	},
 	'invalidParameter.robotCode.auth': {
 		meaning:
-			'this download code does not belong to this robot or organisation, or the app may not download robot files',
+			'this robot code or download code does not belong to this app or organisation, or the app may not use it',
 		action:
-			'Use the robot code of the robot that received the message, with the credential of the app it belongs to.',
+			"Use the robot code of your app's robot (a downloaded file's code: the robot that received the message), with the credential of the app it belongs to.",
 	},
 	'invalidParameter.robotCode.downloadCode': {
 		meaning: 'the download code is wrong or has expired',
 		action:
 			'Download codes are short-lived: download the file soon after the robot receives the message.',
+	},
+	'invalidParameter.userIds.overMax': {
+		meaning: 'the message names more users than DingTalk takes in one send',
+		action: 'Send to at most 20 users per item; split longer lists over several items.',
+	},
+	'invalidParameter.msgKey.invalid': {
+		meaning: 'DingTalk does not know this kind of robot message',
+		action: 'Report this as a bug of the node.',
+	},
+	'invalidParameter.msgParam.invalid': {
+		meaning: "DingTalk refused the message's content",
+		action:
+			'Check the media ID (it must come from Media > Upload with the same credential) and the text fields.',
+	},
+	// Storage upload
+	DENTRY_UPLOAD_PROTOCOL_NOTSUPPORT: {
+		meaning: "this organisation's storage does not take uploads by signed headers",
+		action:
+			"The organisation uses a storage setup the node does not support; upload the file with DingTalk's own client instead.",
 	},
 	// Legacy media upload (errcodes)
 	'40004': {
@@ -448,7 +495,7 @@ export const MEDIA_RULES: Record<
 export const MEDIA_FILE_PART = 'media';
 export const MEDIA_TYPE_FIELD = 'type';
 
-// ===================== What a robot receives: Stream mode and HTTP callbacks =====================
+// ===================== What a robot receives: Stream mode and HTTP callbacks ==============
 
 /** Stream mode: the gateway call that hands out a WebSocket endpoint and a one-time ticket. */
 export const STREAM_CONNECTION_PATH = '/v1.0/gateway/connections/open';
@@ -551,3 +598,169 @@ export const CONVERSATION_TYPE_OF_CODE: Record<string, 'oneToOne' | 'group'> = {
 };
 /** ASSUMPTION: when DingTalk tells the robot the sender's union ID, it is in this field. */
 export const SENDER_UNION_ID_FIELD = 'senderUnionId';
+
+// ===================== Storage upload and robot messages =====================
+
+/** The ID of a space's root folder, as a parent. */
+export const STORAGE_ROOT_FOLDER_ID = '0';
+
+/**
+ * One signed PUT takes files below 5 GB; beyond that DingTalk wants a multipart upload (not offered).
+ * ASSUMPTION: "5 GB" is read as 5 × 2^30 bytes, so nothing DingTalk would take is refused by the node.
+ */
+export const STORAGE_SINGLE_PUT_MAX_BYTES = 5 * 1024 * 1024 * 1024 - 1;
+
+/** What DingTalk does when the folder already holds a file of that name (the commit's conflictStrategy). */
+export const CONFLICT_STRATEGIES = {
+	rename: 'AUTO_RENAME',
+	overwrite: 'OVERWRITE',
+	returnExisting: 'RETURN_DENTRY_IF_EXISTS',
+	fail: 'RETURN_ERROR_IF_EXISTS',
+} as const;
+export type ConflictChoice = keyof typeof CONFLICT_STRATEGIES;
+
+/**
+ * The upload-info request. The header-signature protocol is the one every organisation supports
+ * (dedicated storage requires it).
+ * ASSUMPTION: the pre-check is optional and only the size is sent: DingTalk's SDK says the name pre-check
+ * also refuses a name already in the folder, which would defeat Overwrite and Return Existing before
+ * the commit could apply them. Names are checked by the node itself (storageNameProblem).
+ */
+export function uploadInfoBody(size: number): IDataObject {
+	return {
+		protocol: 'HEADER_SIGNATURE',
+		multipart: false,
+		option: { storageDriver: 'DINGTALK', preCheckParam: { size }, preferIntranet: false },
+	};
+}
+
+export function commitBody(
+	uploadKey: string,
+	name: string,
+	parentId: string,
+	size: number,
+	conflict: ConflictChoice,
+): IDataObject {
+	// DingTalk compares the size with the bytes it received and refuses a mismatch.
+	return {
+		uploadKey,
+		name,
+		parentId,
+		option: { size, conflictStrategy: CONFLICT_STRATEGIES[conflict] },
+	};
+}
+
+/** The signed PUT's URL and headers from the upload-info answer, or undefined when they are missing. */
+export function signedUploadOf(
+	answer: IDataObject,
+): { uploadKey: string; url: string; headers: Record<string, string> } | undefined {
+	const info = asRecord(answer.headerSignatureInfo);
+	const urls = Array.isArray(info.resourceUrls) ? info.resourceUrls : [];
+	const uploadKey = text(answer.uploadKey);
+	const url = urls.find((candidate): candidate is string => typeof candidate === 'string');
+	if (!uploadKey || !url) return undefined;
+	const headers = Object.fromEntries(
+		Object.entries(asRecord(info.headers)).map(([name, value]) => [name, String(value)]),
+	);
+	return { uploadKey, url, headers };
+}
+
+/**
+ * The headers of the signed PUT: exactly those DingTalk returned, plus the length of the body.
+ * ASSUMPTION: the signature covers Content-Type (as object-storage signatures do), so none is sent unless
+ * DingTalk returned one; DingTalk's samples add none. HTTP clients add one to a PUT by default, so the
+ * caller must suppress it.
+ */
+export function signedUploadHeaders(
+	returned: Record<string, string>,
+	size: number,
+): { headers: Record<string, string>; sendsContentType: boolean } {
+	const sendsContentType = Object.keys(returned).some(
+		(name) => name.toLowerCase() === 'content-type',
+	);
+	return { headers: { ...returned, 'Content-Length': String(size) }, sendsContentType };
+}
+
+/**
+ * DingTalk's rules for a file name in storage. It trims leading and trailing spaces itself, so the name
+ * is judged trimmed. Returns the broken rule, or undefined for a good name.
+ */
+export function storageNameProblem(name: string): string | undefined {
+	const trimmed = name.trim();
+	if (trimmed === '') return 'is empty';
+	if (trimmed.endsWith('.')) return `"${trimmed}" ends with a dot, which DingTalk does not allow`;
+	const forbidden = [...trimmed].filter((char) => STORAGE_NAME_FORBIDDEN.includes(char));
+	if (forbidden.length) {
+		const shown = [...new Set(forbidden)].map((char) => (char === '\t' ? 'a tab' : `'${char}'`));
+		return `"${trimmed.replace(/\t/g, '\\t')}" contains ${shown.join(' and ')}; DingTalk does not allow tabs or * " < > | in file names`;
+	}
+	return undefined;
+}
+const STORAGE_NAME_FORBIDDEN = ['\t', '*', '"', '<', '>', '|'];
+
+/** Users per one-to-one batch send, and the size of msgParam (a JSON string, counted in UTF-8 bytes). */
+export const ROBOT_MAX_USERS = 20;
+export const ROBOT_MSG_PARAM_MAX_BYTES = 15_000;
+
+export type RobotMessage =
+	| { kind: 'text'; content: string }
+	| { kind: 'markdown'; title: string; text: string }
+	| { kind: 'image'; photo: string }
+	| { kind: 'file'; mediaId: string; fileName: string }
+	| { kind: 'voice'; mediaId: string; durationSeconds: number }
+	| { kind: 'video'; mediaId: string; coverMediaId: string; durationSeconds: number };
+export type RobotMessageKind = RobotMessage['kind'];
+
+/** The media type each kind of message carries (Media > Upload's types). */
+export const MEDIA_TYPE_OF_MESSAGE: Record<
+	Exclude<RobotMessageKind, 'text' | 'markdown'>,
+	MediaType
+> = {
+	image: 'image',
+	file: 'file',
+	voice: 'voice',
+	video: 'video',
+};
+
+/**
+ * A robot message as DingTalk's msgKey and msgParam (a JSON string). sampleText, sampleMarkdown and
+ * sampleImageMsg (photoURL: a URL or a media ID) are documented by DingTalk.
+ * ASSUMPTION: sampleFile {mediaId, fileName, fileType}, sampleAudio {mediaId, duration in milliseconds}
+ * and sampleVideo {videoMediaId, videoType, picMediaId, duration in seconds}, durations as strings, come
+ * from third-party code only; DingTalk's pages we have do not show them.
+ */
+export function robotMessageParam(message: RobotMessage): { msgKey: string; msgParam: string } {
+	const build = (msgKey: string, param: Record<string, string>) => ({
+		msgKey,
+		msgParam: JSON.stringify(param),
+	});
+	switch (message.kind) {
+		case 'text':
+			return build('sampleText', { content: message.content });
+		case 'markdown':
+			return build('sampleMarkdown', { title: message.title, text: message.text });
+		case 'image':
+			return build('sampleImageMsg', { photoURL: message.photo });
+		case 'file': {
+			const dot = message.fileName.lastIndexOf('.');
+			const fileType = dot > 0 ? message.fileName.slice(dot + 1).toLowerCase() : '';
+			return build('sampleFile', {
+				mediaId: message.mediaId,
+				fileName: message.fileName,
+				fileType,
+			});
+		}
+		case 'voice':
+			return build('sampleAudio', {
+				mediaId: message.mediaId,
+				duration: String(Math.round(message.durationSeconds * 1000)),
+			});
+		case 'video':
+			return build('sampleVideo', {
+				duration: String(Math.round(message.durationSeconds)),
+				videoMediaId: message.mediaId,
+				videoType: 'mp4',
+				picMediaId: message.coverMediaId,
+			});
+	}
+}

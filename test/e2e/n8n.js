@@ -387,7 +387,7 @@ class N8nInstance {
 		return { ...env, ...this.extraEnv, ...extra };
 	}
 
-	/** Runs one n8n CLI command to its end. */
+	/** Runs one n8n CLI command to its end; `onSpawn(child)` sees the process (the benchmark samples its memory). */
 	async cli(args, { timeoutMs = 5 * 60 * 1000, onSpawn } = {}) {
 		const env = await this.n8nEnv();
 		const started = Date.now();
@@ -496,8 +496,9 @@ class N8nInstance {
 		};
 		if (!execution) {
 			// Some runs print no execution data: 2.41.1 with a node whose required parameters are missing, and
-			// 2.41.1 with a workflow that ends within milliseconds ("No active execution found"). The execution
-			// stored in the database still has the real outcome.
+			// 2.41.1 with a workflow that ends within milliseconds ("No active execution found"); a large one
+			// (megabytes of base64 in the run data) can be cut short when n8n exits before its output is
+			// flushed. The execution stored in the database is whole.
 			const stored = await this.lastExecution(workflowId).catch(() => undefined);
 			if (stored && stored.createdMs >= startedMs - 2000 && stored.data && stored.data.resultData) {
 				execution = {

@@ -125,6 +125,68 @@ function withPositions(nodes) {
 	}));
 }
 
+/** File > Upload of the binary field `data` into the sandbox team group's space, on Alice's behalf. */
+function uploadToGroup(name, parameters = {}, settings = {}) {
+	const { DEMO } = require('../sandbox/server');
+	return dingTalk(
+		name,
+		{
+			resource: 'file',
+			operation: 'upload',
+			binaryPropertyName: 'data',
+			destination: 'group',
+			openConversationId: DEMO.group.openConversationId,
+			operatorUnionId: DEMO.users.alice,
+			thenSend: 'none',
+			options: {},
+			...parameters,
+		},
+		settings,
+	);
+}
+
+/** A Schedule Trigger firing every day at `hour` (run by hand, it emits one item at once). */
+const scheduleTrigger = (name, hour) => ({
+	name,
+	type: 'n8n-nodes-base.scheduleTrigger',
+	typeVersion: 1.2,
+	parameters: { rule: { interval: [{ field: 'days', triggerAtHour: hour }] } },
+});
+
+/** Merge 3.2 combining its inputs item by item (json and binary fields of all inputs in one item). */
+const mergeByPosition = (name, numberInputs = 2) => ({
+	name,
+	type: 'n8n-nodes-base.merge',
+	typeVersion: 3.2,
+	parameters: { mode: 'combine', combineBy: 'combineByPosition', numberInputs, options: {} },
+});
+
+/** n8n's HTTP Request node (4.2, in both lines) using the DingTalk credential as a predefined credential type. */
+const httpRequest = (name, parameters, credentialId = CREDENTIAL_ID) => ({
+	name,
+	type: 'n8n-nodes-base.httpRequest',
+	typeVersion: 4.2,
+	parameters: {
+		authentication: 'predefinedCredentialType',
+		nodeCredentialType: credentialType(),
+		options: {},
+		...parameters,
+	},
+	credentials: { [credentialType()]: { id: credentialId, name: credentialId } },
+});
+
+/**
+ * A workflow of any shape: `edges` are [from, to] or [from, to, inputIndex] node names.
+ */
+function graph(id, name, nodes, edges) {
+	const connections = {};
+	for (const [from, to, index = 0] of edges) {
+		connections[from] = connections[from] ?? { main: [[]] };
+		connections[from].main[0].push({ node: to, type: 'main', index });
+	}
+	return { id, name, nodes: withPositions(nodes), connections, active: false, settings: {} };
+}
+
 /** The credential of the sandbox's internal app (or another of its apps), for `n8n import:credentials`. */
 function sandboxCredential(urls, { id = CREDENTIAL_ID, data = {} } = {}) {
 	const { DEMO } = require('../sandbox/server');
@@ -157,5 +219,10 @@ module.exports = {
 	robotWebhookTrigger,
 	chain,
 	fan,
+	graph,
+	uploadToGroup,
+	scheduleTrigger,
+	mergeByPosition,
+	httpRequest,
 	sandboxCredential,
 };

@@ -2,7 +2,7 @@
 'use strict';
 // `npm run sandbox [-- --port N]`: runs the DingTalk sandbox until Ctrl-C.
 // API host on port N (default 3900, or SANDBOX_PORT), legacy host on N+1, file host on N+2, Stream
-// WebSocket gateway on N+3.
+// WebSocket gateway on N+3, upload host (signed PUTs into storage) on N+4.
 const { createSandbox, DEMO } = require('./server');
 
 function parseArgs(argv) {
@@ -15,8 +15,8 @@ function parseArgs(argv) {
 		else if (flag === '--help' || flag === '-h') args.help = true;
 		else throw new Error(`unknown argument ${argv[i]}`);
 	}
-	if (!Number.isInteger(args.port) || args.port < 1 || args.port > 65532)
-		throw new Error('--port must be an integer between 1 and 65532');
+	if (!Number.isInteger(args.port) || args.port < 1 || args.port > 65531)
+		throw new Error('--port must be an integer between 1 and 65531');
 	return args;
 }
 
@@ -29,6 +29,7 @@ function describe(urls) {
 		row('legacy API base URL', urls.legacyBaseUrl),
 		row('file host', urls.fileBaseUrl),
 		row('Stream gateway', `${urls.streamBaseUrl} (WebSocket; connections/open hands it out)`),
+		row('upload host', urls.uploadBaseUrl),
 		row('control API', `${urls.apiBaseUrl}/_sandbox/requests (see test/sandbox/README.md)`),
 		'',
 		'Demo credentials (public sandbox values):',
@@ -76,6 +77,7 @@ async function main() {
 		legacyPort: args.port + 1,
 		filePort: args.port + 2,
 		streamPort: args.port + 3,
+		uploadPort: args.port + 4,
 	});
 	console.log(describe(urls));
 	let stopping = false;

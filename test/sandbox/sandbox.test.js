@@ -105,14 +105,14 @@ async function downloadUrl(token, downloadCode = DEMO.downloadCodes.reportPdf) {
 }
 
 describe('start/stop', () => {
-	test('three HTTP hosts and the Stream WebSocket gateway on four ports, base URLs without trailing slash', () => {
+	test('four HTTP hosts and the Stream WebSocket gateway on five ports, base URLs without trailing slash', () => {
 		const { streamBaseUrl, ...http } = urls;
 		const ports = Object.values(http).map((url) => {
 			expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 			return new URL(url).port;
 		});
 		expect(streamBaseUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
-		expect(new Set([...ports, new URL(streamBaseUrl).port]).size).toBe(4);
+		expect(new Set([...ports, new URL(streamBaseUrl).port]).size).toBe(5);
 		expect(sandbox.apiBaseUrl).toBe(urls.apiBaseUrl);
 	});
 

@@ -10,6 +10,8 @@ const { Readable } = require('node:stream');
 const busboy = require('busboy');
 const { DEMO, seedState, sha256 } = require('./seed');
 const { createRobotGateway } = require('./robot');
+const { createStorage } = require('./storage');
+const { createRobotMessages } = require('./robot-messages');
 
 // ===================== wire facts (keep every name in one place) =====================
 
@@ -178,6 +180,17 @@ function redact(object) {
 	return out;
 }
 
+// reads and drops the rest of a request body
+function drain(input) {
+	return new Promise((resolve) => {
+		if (input.readableEnded) return resolve();
+		input.on('end', resolve);
+		input.on('error', resolve);
+		input.on('close', resolve);
+		input.resume();
+	});
+}
+
 function readBody(input, limit) {
 	return new Promise((resolve, reject) => {
 		const chunks = [];
@@ -319,7 +332,12 @@ function createSandbox(options = {}) {
 	let roundTripMs = options.roundTripMs ?? 0;
 	const servers = {};
 	const timers = new Set();
-	const baseUrls = { apiBaseUrl: null, legacyBaseUrl: null, fileBaseUrl: null };
+	const baseUrls = {
+		apiBaseUrl: null,
+		legacyBaseUrl: null,
+		fileBaseUrl: null,
+		uploadBaseUrl: null,
+	};
 
 	// ---------- tokens, scopes, rate limit ----------
 
@@ -472,7 +490,9 @@ function createSandbox(options = {}) {
 
 	function takeFault(hostName, path) {
 		const fault = faults.find(
-			(f) => f.match.path === path && (!f.match.host || f.match.host === hostName),
+			(f) =>
+				(f.match.path === path || f.match.path === '*') &&
+				(!f.match.host || f.match.host === hostName),
 		);
 		if (!fault) return null;
 		fault.remaining--;
@@ -540,7 +560,7 @@ function createSandbox(options = {}) {
 	}
 
 	async function handleApi(ctx) {
-		const route = API_ROUTES[ctx.path];
+		const route = API_ROUTES[ctx.path] ?? extensionRoute(ctx.path);
 		if (!route || ctx.req.method !== 'POST') {
 			ctx.req.resume();
 			return apiError(ctx, API_ERRORS.notFound);
@@ -825,7 +845,8 @@ function createSandbox(options = {}) {
 	async function uploadMedia(ctx) {
 		const refused = legacyRefusal(ctx, 'qyapi_base');
 		if (refused) {
-			ctx.req.resume();
+			// answered once the whole body is in, so a client still sending reads the answer, not a broken pipe
+			await drain(ctx.input);
 			return legacyError(ctx, ...refused);
 		}
 		if (!/^multipart\/form-data/i.test(ctx.req.headers['content-type'] || '')) {
@@ -988,6 +1009,7 @@ function createSandbox(options = {}) {
 					robotCode: body.robotCode,
 				}),
 			}),
+			...Object.assign({}, ...extensions.map((extension) => extension.control(body))),
 		};
 		Object.assign(actions, robot.controlActions(body));
 		try {
@@ -1007,9 +1029,52 @@ function createSandbox(options = {}) {
 		}
 	}
 
+	// ---------- storage uploads and robot messages (modules of their own) ----------
+
+	const kit = {
+		DEMO,
+		API_ERRORS,
+		media,
+		baseUrls,
+		seed: () => seed,
+		apiOk,
+		apiError,
+		send,
+		isBlank,
+		alnum,
+		isoMinute,
+		ossError: (ctx, status, code, message, extra = '') =>
+			send(
+				ctx,
+				status,
+				ossErrorBody(code, message, ctx.requestId).replace('</Error>', `${extra}</Error>`),
+				'application/xml',
+				{ 'x-oss-request-id': ctx.requestId },
+			),
+	};
+	const extensions = [createStorage(kit), createRobotMessages(kit)];
+
+	// an extension's route for a path: exact, or a pattern whose groups are handed to the handler
+	function extensionRoute(path) {
+		for (const extension of extensions) {
+			for (const route of extension.apiRoutes) {
+				const params = route.pattern
+					? route.pattern.exec(path)?.slice(1)
+					: route.path === path && [];
+				if (params) return { ...route, handler: (ctx, body) => route.handler(ctx, body, params) };
+			}
+		}
+		return undefined;
+	}
+
 	// ---------- dispatch ----------
 
-	const HOST_HANDLERS = { api: handleApi, legacy: handleLegacy, files: handleFiles };
+	const HOST_HANDLERS = {
+		api: handleApi,
+		legacy: handleLegacy,
+		files: handleFiles,
+		...Object.assign({}, ...extensions.map((extension) => extension.hosts)),
+	};
 
 	async function dispatch(hostName, req, res) {
 		const path = new URL(req.url, 'http://sandbox').pathname;
@@ -1066,14 +1131,24 @@ function createSandbox(options = {}) {
 		get fileBaseUrl() {
 			return baseUrls.fileBaseUrl;
 		},
+		get uploadBaseUrl() {
+			return baseUrls.uploadBaseUrl;
+		},
 
-		async start({ apiPort = 0, legacyPort = 0, filePort = 0, streamPort = 0 } = {}) {
+		async start({
+			apiPort = 0,
+			legacyPort = 0,
+			filePort = 0,
+			streamPort = 0,
+			uploadPort = 0,
+		} = {}) {
 			if (servers.api) throw new Error('sandbox already started');
 			try {
 				baseUrls.apiBaseUrl = await listen('api', apiPort);
 				baseUrls.legacyBaseUrl = await listen('legacy', legacyPort);
 				baseUrls.fileBaseUrl = await listen('files', filePort);
 				baseUrls.streamBaseUrl = await robot.listen(streamPort);
+				baseUrls.uploadBaseUrl = await listen('uploads', uploadPort);
 			} catch (err) {
 				await api.stop();
 				throw err;
@@ -1119,6 +1194,7 @@ function createSandbox(options = {}) {
 			media.clear();
 			sent.length = 0;
 			robot.reset();
+			for (const extension of extensions) extension.reset();
 			api.clearLog();
 		},
 
@@ -1211,6 +1287,7 @@ function createSandbox(options = {}) {
 			return code;
 		},
 	};
+	for (const extension of extensions) Object.assign(api, extension.members);
 	return api;
 }
 

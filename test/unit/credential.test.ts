@@ -2,6 +2,7 @@ import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-wo
 import { DingTalkApi } from '../../credentials/DingTalkApi.credentials';
 import {
 	appIdentityOf,
+	ExpiredTokenError,
 	familyOfUrl,
 	redact,
 	tokenFromAnswer,
@@ -62,10 +63,11 @@ describe('DingTalkApi.authenticate', () => {
 			expect(options.qs).toBeUndefined();
 		}
 	});
-	it('sends no token that was issued for the app the credential named before an edit', async () => {
+	it('sends no token that was issued for the app the credential named before an edit: n8n fetches one first', async () => {
 		const edited = { ...sandboxApp, clientId: 'dinganotherapp' };
-		const options = await authenticate(edited, { url: 'http://127.0.0.1:3900/v1.0/x' });
-		expect(options.headers).toBeUndefined();
+		await expect(authenticate(edited, { url: 'http://127.0.0.1:3900/v1.0/x' })).rejects.toThrow(
+			ExpiredTokenError,
+		);
 	});
 	it('judges the family by the path when one gateway serves both', async () => {
 		const gateway = { ...sandboxApp, legacyBaseUrl: 'http://127.0.0.1:3900' };

@@ -33,6 +33,8 @@ describe('example workflows', () => {
 				'file.sendLinkToGroup',
 				'media.upload',
 				'robotFile.download',
+				'file.upload',
+				'robotMessage.send',
 			]),
 		);
 	});

@@ -10,6 +10,7 @@ import {
 } from '../../../shared/descriptions';
 import type { DingTalkOperation, DingTalkResource } from '../../../shared/operation';
 import { PATHS } from '../../../shared/wire';
+import { uploadFields, uploadOperation } from './upload';
 
 const SENDS_IN_FLIGHT = 20;
 const toGroup = ['sendLinkToGroup', 'sendToGroup'];
@@ -63,6 +64,7 @@ export const file: DingTalkResource = {
 			action: 'Send a file to a group',
 			description: 'Post the file itself (a copy) from DingTalk storage in a group chat',
 		}),
+		upload: uploadOperation,
 	},
 	fields: [
 		idProperty(
@@ -91,5 +93,6 @@ export const file: DingTalkResource = {
 			show(all),
 			'The ID (dentryId) of the file in that space; folders cannot be sent',
 		),
+		...uploadFields,
 	],
 };

@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import {
 	binarySizeOf,
 	buildMultipart,
@@ -8,7 +8,8 @@ import {
 	mimeTypeOfExtension,
 } from '../../../shared/binary';
 import { inputBinaryFieldProperty } from '../../../shared/descriptions';
-import { refuseInput, type DingTalkResource } from '../../../shared/operation';
+import { readInputBinary, refuseInput, type DingTalkResource } from '../../../shared/operation';
+import type { DingTalkCall } from '../../../shared/transport';
 import {
 	MEDIA_FILE_PART,
 	MEDIA_RULES,
@@ -112,6 +113,59 @@ export function resolveMediaType(
 	return { type };
 }
 
+/**
+ * A media upload of one item's binary data: the file name (a name without an extension gets the one its
+ * MIME type implies: DingTalk checks the extension), the media type and DingTalk's rules checked before
+ * anything is sent, and the multipart call. Robot Message > Send uploads its media with this too.
+ */
+export async function prepareMediaUpload(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	call: DingTalkCall,
+	input: {
+		property: string;
+		requestedType: string;
+		fileName: string;
+		binaryLabel?: string;
+		typeLabel?: string;
+	},
+): Promise<{ call: DingTalkCall; described: IDataObject & { fileName: string } }> {
+	const binaryLabel = input.binaryLabel ?? 'Input Binary Field';
+	const binaryItem = readInputBinary(ctx, itemIndex, input.property, binaryLabel);
+	let fileName = input.fileName.trim() || binaryItem.fileName || 'file';
+	const mimeType = binaryItem.mimeType || mimeTypeOfExtension(extensionOf(fileName));
+	if (!extensionOf(fileName) && extensionOfMimeType(mimeType))
+		fileName = `${fileName}.${extensionOfMimeType(mimeType)}`;
+	// The size comes from the binary's metadata: an oversized file is refused before it is read.
+	const size = await binarySizeOf(ctx, binaryItem);
+	const resolved = resolveMediaType(input.requestedType, fileName, mimeType, size);
+	if ('reason' in resolved) {
+		const field = resolved.field === 'Media Type' ? (input.typeLabel ?? 'Media Type') : binaryLabel;
+		throw refuseInput(ctx, itemIndex, field, resolved.reason);
+	}
+	const contentType =
+		mimeTypeOfExtension(extensionOf(fileName)) ?? mimeType ?? 'application/octet-stream';
+	return {
+		described: { fileName, fileSize: size, mimeType: contentType },
+		call: {
+			...call,
+			// The type goes in the query too: DingTalk's page notes some clients need it there.
+			query: { [MEDIA_TYPE_FIELD]: resolved.type },
+			multipart: async () =>
+				await buildMultipart(
+					{ [MEDIA_TYPE_FIELD]: resolved.type },
+					{
+						fieldName: MEDIA_FILE_PART,
+						fileName,
+						contentType,
+						size,
+						fill: fillFromBinary(ctx, binaryItem, size),
+					},
+				),
+		},
+	};
+}
+
 export const media: DingTalkResource = {
 	option: { name: 'Media', value: 'media' },
 	defaultOperation: 'upload',
@@ -131,51 +185,14 @@ export const media: DingTalkResource = {
 				sendsMessage: false,
 			},
 			preSend: async ({ ctx, itemIndex, state }, call) => {
-				const property = String(ctx.getNodeParameter('binaryPropertyName', itemIndex, '')).trim();
-				const refuse = (field: string, reason: string) =>
-					refuseInput(ctx, itemIndex, field, reason);
-				if (property === '') throw refuse('Input Binary Field', 'is empty');
-				const binaryItem = ctx.getInputData()[itemIndex]?.binary?.[property];
-				if (!binaryItem) {
-					const available = Object.keys(ctx.getInputData()[itemIndex]?.binary ?? {});
-					throw refuse(
-						'Input Binary Field',
-						`item ${itemIndex + 1} has no binary field "${property}"` +
-							(available.length
-								? ` (it has: ${available.join(', ')})`
-								: ' (it has no binary data at all)'),
-					);
-				}
 				const options = ctx.getNodeParameter('options', itemIndex, {}) as { fileName?: string };
-				let fileName = (options.fileName ?? '').trim() || binaryItem.fileName || 'file';
-				const mimeType = binaryItem.mimeType || mimeTypeOfExtension(extensionOf(fileName));
-				// A name without an extension gets the one its MIME type implies: DingTalk checks the extension.
-				if (!extensionOf(fileName) && extensionOfMimeType(mimeType))
-					fileName = `${fileName}.${extensionOfMimeType(mimeType)}`;
-				// The size comes from the binary's metadata: an oversized file is refused before it is read.
-				const size = await binarySizeOf(ctx, binaryItem);
-				const requested = String(ctx.getNodeParameter('mediaType', itemIndex, 'auto'));
-				const resolved = resolveMediaType(requested, fileName, mimeType, size);
-				if ('reason' in resolved) throw refuse(resolved.field, resolved.reason);
-				const contentType =
-					mimeTypeOfExtension(extensionOf(fileName)) ?? mimeType ?? 'application/octet-stream';
-				Object.assign(state, { fileName, fileSize: size, mimeType: contentType });
-				return {
-					...call,
-					// The type goes in the query too: DingTalk's page notes some clients need it there.
-					query: { [MEDIA_TYPE_FIELD]: resolved.type },
-					multipart: async () =>
-						await buildMultipart(
-							{ [MEDIA_TYPE_FIELD]: resolved.type },
-							{
-								fieldName: MEDIA_FILE_PART,
-								fileName,
-								contentType,
-								size,
-								fill: fillFromBinary(ctx, binaryItem, size),
-							},
-						),
-				};
+				const upload = await prepareMediaUpload(ctx, itemIndex, call, {
+					property: String(ctx.getNodeParameter('binaryPropertyName', itemIndex, '')),
+					requestedType: String(ctx.getNodeParameter('mediaType', itemIndex, 'auto')),
+					fileName: options.fileName ?? '',
+				});
+				Object.assign(state, upload.described);
+				return upload.call;
 			},
 			postReceive: ({ itemIndex, state }, answer) => ({
 				json: {

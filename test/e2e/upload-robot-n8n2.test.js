@@ -1,0 +1,2 @@
+'use strict';
+require('./upload-robot.suite').defineSuite(2);

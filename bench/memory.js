@@ -1,6 +1,7 @@
 'use strict';
 // Benchmark section "memory": how much a running n8n (`n8n start`, as users run it) grows while the
-// node uploads a 20 MB file as media and downloads a 20 MB robot file, in n8n's in-memory ("default")
+// node uploads a 20 MB file as media and into a group's storage (File > Upload) and downloads a 20 MB
+// robot file, in n8n's in-memory ("default")
 // and "filesystem" binary modes. Each workflow starts from a webhook and runs with and without the
 // operation under test (an upload beside a look-up; a download beside fetching only its link); the
 // growth of the process's resident memory during the run, one minus the other, is what the node's file
@@ -109,6 +110,10 @@ async function measureMode(line, mode, file) {
 					mediaType: 'auto',
 				}),
 			],
+			'read-store': [
+				readFile(file.path),
+				W.uploadToGroup('DingTalk', { options: { fileName: `big-${mode}.zip` } }),
+			],
 			'download-link': [download(false)],
 			'download-file': [download(true)],
 		};
@@ -136,6 +141,9 @@ async function measureMode(line, mode, file) {
 				if (name === 'read-upload' && [...sandbox.media.values()].pop()?.sha256 !== sha) {
 					throw new Error('the uploaded bytes differ');
 				}
+				if (name === 'read-store' && answer.size !== FILE_BYTES) {
+					throw new Error(`the upload gave ${JSON.stringify(answer)}`);
+				}
 				if (name === 'download-file' && answer.fileSize !== FILE_BYTES) {
 					throw new Error(`the download gave ${JSON.stringify(answer)}`);
 				}
@@ -144,9 +152,10 @@ async function measureMode(line, mode, file) {
 			growths[name] = median(runs);
 		}
 		return [
-			{ what: 'media upload', mode, growth: growths['read-upload'] - growths['read-lookup'] },
+			{ what: 'Media > Upload', mode, growth: growths['read-upload'] - growths['read-lookup'] },
+			{ what: 'File > Upload', mode, growth: growths['read-store'] - growths['read-lookup'] },
 			{
-				what: 'robot file download',
+				what: 'Robot File > Download',
 				mode,
 				growth: growths['download-file'] - growths['download-link'],
 			},

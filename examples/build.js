@@ -120,6 +120,22 @@ function exampleWorkflows() {
 				},
 			],
 		),
+		// Files people send the robot in one-to-one chats end up where the whole team sees them.
+		'robot-file-to-group.json': W.chain(
+			'exampleRobotFileToGroup',
+			'DingTalk: when someone sends the robot a file, store it in the team group and post it there',
+			[
+				W.robotTrigger('When the robot gets a file', {
+					messageTypes: ['file'],
+					downloadAttachment: true,
+					binaryPropertyName: 'data',
+				}),
+				W.uploadToGroup('Store in team group and post', {
+					thenSend: 'file',
+					options: { fileName: '={{ $json.fileName }}' },
+				}),
+			],
+		),
 		// The schedule runs it every morning once the workflow is published; the manual trigger beside it
 		// lets you (and `npm run demo`) run it now.
 		'daily-report-to-group.json': W.graph(

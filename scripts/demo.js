@@ -1,13 +1,17 @@
 'use strict';
 // npm run demo: runs the example workflows headless in a real n8n against the DingTalk sandbox and
-// prints what each produced. Nothing outside this checkout is touched.
+// prints what each produced. Workflows that start with a robot trigger run in `n8n start`, one at a
+// time, started by a file the sandbox sends the robot. Nothing outside this checkout is touched but
+// the robot example's folder in /tmp.
 const fs = require('node:fs');
 const path = require('node:path');
 const { createSandbox } = require('../test/sandbox/server');
-const { N8nInstance } = require('../test/e2e/n8n');
+const { N8nInstance, freePort } = require('../test/e2e/n8n');
 const { sandboxCredential } = require('../test/e2e/workflows');
+const { KEPT_FILES_FOLDER } = require('../examples/build');
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
+const TRIGGER_WAIT_MS = 2 * 60 * 1000;
 
 function describeItem(item) {
 	const binary = Object.entries(item.binary ?? {}).map(
@@ -16,12 +20,55 @@ function describeItem(item) {
 	return `  ${JSON.stringify(item.json)}${binary.length ? `\n    binary ${binary.join(', ')}` : ''}`;
 }
 
-async function main() {
-	const line = Number(process.env.DEMO_N8N_LINE || 2);
+async function until(check, what, timeoutMs = TRIGGER_WAIT_MS) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await check();
+		if (value) return value;
+		if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+}
+
+/** Activates the workflow alone, starts n8n, has a user send the robot a file, waits for the execution. */
+async function runTriggered(n8n, sandbox, workflow) {
+	await n8n.publish(workflow.id);
+	const editor = await n8n.start({
+		port: await freePort(),
+		stdio: 'pipe',
+		env: { N8N_RESTRICT_FILE_ACCESS_TO: KEPT_FILES_FOLDER },
+	});
+	editor.stdout.resume();
+	editor.stderr.resume();
+	try {
+		await until(() => sandbox.robot.openConnections().length > 0, "the trigger's connection");
+		sandbox.clearLog();
+		const started = Date.now();
+		const sent = await sandbox.robot.sendMessage({ type: 'file' });
+		const execution = await until(async () => {
+			const [newest] = await n8n.executionsOf(workflow.id, { newestFirst: true, limit: 1 });
+			return newest && newest.status !== 'running' && newest.status !== 'new' && newest;
+		}, 'the execution');
+		return { execution, durationMs: Date.now() - started, sent };
+	} finally {
+		await editor.stop();
+		await n8n.unpublish(workflow.id);
+	}
+}
+
+/**
+ * Runs every example workflow in a fresh n8n of the given line against a fresh sandbox. Calls
+ * `onResult` for each with `{ file, workflow, how, error, skipped, runData, calls, sentToRobot }`, where
+ * `calls` is what the sandbox received and `sentToRobot` the files a user sent the robot to start a
+ * robot-triggered example (name, SHA-256); resolves with all of them.
+ */
+async function runExamples({ line = 2, onResult = () => {} } = {}) {
 	const sandbox = createSandbox();
 	const urls = await sandbox.start();
-	const n8n = new N8nInstance({ line, name: `demo-${process.pid}` });
-	let failed = 0;
+	const n8n = new N8nInstance({ line, name: `demo-${process.pid}-n8n${line}` });
+	// The Stream trigger uses Node's built-in WebSocket (Node 22+); n8n 1.x runs on this machine's Node.
+	const streamWorks = line === 2 || Number(process.versions.node.split('.')[0]) >= 22;
+	const results = [];
 	try {
 		await n8n.setup();
 		await n8n.importCredentials([sandboxCredential(urls)]);
@@ -33,43 +80,81 @@ async function main() {
 			JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')),
 		);
 		await n8n.importWorkflow(workflows);
+		fs.mkdirSync(KEPT_FILES_FOLDER, { recursive: true });
 		for (const [index, workflow] of workflows.entries()) {
-			if (workflow.nodes[0].type.endsWith('Trigger')) {
-				// Started by a message to the robot, not by `n8n execute`: `npm run dev` shows it.
-				process.stdout.write(`\n== ${files[index]}: ${workflow.name}: runs in \`npm run dev\`\n`);
-				continue;
+			const byRobot = workflow.nodes[0].type.endsWith('RobotTrigger');
+			let result = { file: files[index], workflow, version: n8n.version, runData: {}, calls: [] };
+			if (byRobot && !streamWorks) {
+				result.skipped = 'its trigger needs Node.js 22 or later';
+			} else {
+				sandbox.clearLog();
+				try {
+					if (byRobot) {
+						const { execution, durationMs, sent } = await runTriggered(n8n, sandbox, workflow);
+						result.sentToRobot = sent.attachments.map(({ bytes, ...rest }) => rest);
+						result.how = `a file sent to the robot, ${durationMs} ms to the end of the execution`;
+						result.runData = execution.data?.resultData?.runData ?? {};
+						if (execution.status !== 'success')
+							result.error = execution.data?.resultData?.error ?? {
+								message: `the execution ended as "${execution.status}"`,
+							};
+					} else {
+						const run = await n8n.execute(workflow.id);
+						result = { ...result, how: `${run.durationMs} ms`, runData: run.runData ?? {} };
+						if (run.error) result.error = run.error;
+					}
+				} catch (error) {
+					result.how = 'not run';
+					result.error = error;
+				}
+				result.calls = sandbox.requests.map((entry) => ({ ...entry }));
 			}
-			sandbox.clearLog();
-			const result = await n8n.execute(workflow.id);
-			process.stdout.write(
-				`\n== ${files[index]}: ${workflow.name} (n8n ${n8n.version}, ${result.durationMs} ms)\n`,
-			);
-			if (result.error) {
-				failed++;
-				process.stdout.write(`  FAILED: ${result.error.message}\n`);
-				continue;
-			}
-			for (const node of workflow.nodes.filter((node) => node.type.endsWith('.dingTalk'))) {
-				process.stdout.write(`${node.name}:\n`);
-				for (const item of result.runData[node.name]?.[0]?.data?.main?.[0] ?? [])
-					process.stdout.write(`${describeItem(item)}\n`);
-			}
-			const calls = sandbox.requests.map(
-				(entry) => `${entry.method} ${entry.path} -> ${entry.status}`,
-			);
-			process.stdout.write(`DingTalk sandbox saw: ${calls.join('; ')}\n`);
+			results.push(result);
+			onResult(result);
 		}
 	} finally {
 		await sandbox.stop();
 		fs.rmSync(n8n.userFolder, { recursive: true, force: true });
 	}
+	return results;
+}
+
+function print(result) {
+	const title = `${result.file}: ${result.workflow.name}`;
+	if (result.skipped) {
+		process.stdout.write(`\n== ${title}: skipped, ${result.skipped}\n`);
+		return;
+	}
+	process.stdout.write(`\n== ${title} (n8n ${result.version}, ${result.how})\n`);
+	if (result.error) {
+		process.stdout.write(`  FAILED: ${result.error.message}\n`);
+		return;
+	}
+	for (const node of result.workflow.nodes.filter((node) => /\.dingTalk/.test(node.type))) {
+		process.stdout.write(`${node.name}:\n`);
+		for (const item of result.runData[node.name]?.[0]?.data?.main?.[0] ?? [])
+			process.stdout.write(`${describeItem(item)}\n`);
+	}
+	const calls = result.calls.map((entry) => `${entry.method} ${entry.path} -> ${entry.status}`);
+	process.stdout.write(`DingTalk sandbox saw: ${calls.join('; ')}\n`);
+}
+
+async function main() {
+	const results = await runExamples({
+		line: Number(process.env.DEMO_N8N_LINE || 2),
+		onResult: print,
+	});
+	const failed = results.filter((result) => result.error).length;
 	if (failed) {
 		process.stdout.write(`\n${failed} example(s) failed\n`);
 		process.exitCode = 1;
 	}
 }
 
-main().catch((error) => {
-	process.stderr.write(`${error.stack || error}\n`);
-	process.exitCode = 1;
-});
+if (require.main === module)
+	main().catch((error) => {
+		process.stderr.write(`${error.stack || error}\n`);
+		process.exitCode = 1;
+	});
+
+module.exports = { runExamples };

@@ -629,6 +629,18 @@ class N8nInstance {
 		return result;
 	}
 
+	/** Deactivates a workflow for the next `n8n start`: `unpublish:workflow` in 2.x, `update:workflow --active=false` in 1.x. */
+	async unpublish(workflowId) {
+		const args =
+			this.line === 2
+				? ['unpublish:workflow', `--id=${workflowId}`]
+				: ['update:workflow', `--id=${workflowId}`, '--active=false'];
+		const result = await this.cli(args);
+		const printed = result.stdout + result.stderr;
+		if (/error/i.test(printed)) throw new Error(`n8n ${args.join(' ')} failed\n${printed}`);
+		return result;
+	}
+
 	/**
 	 * `n8n worker` (queue mode): resolves with the running process once it says it is ready; its printed
 	 * output collects in `child.printed`.

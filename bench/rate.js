@@ -13,6 +13,18 @@ const W = require('../test/e2e/workflows');
 const LONG = Number(process.env.BENCH_RATE_CALLS || 1000);
 const QPS_CODE = /^Forbidden\.AccessDenied\.Qps/;
 
+// Workflow IDs are numeric: `n8n execute-batch` takes nothing else.
+const ID = {
+	oursLong: '9101',
+	oursLongB: '9102',
+	theirsLong: '9103',
+	theirsLongB: '9104',
+	oursShort: '9105',
+	theirsShort: '9106',
+	oursSends: '9107',
+	theirsSends: '9108',
+};
+
 const spaceGet = {
 	resource: 'groupSpace',
 	operation: 'get',
@@ -91,14 +103,14 @@ function workflowsFor(urls, users) {
 		},
 	];
 	return {
-		oursLong: W.chain('oursLong', `${LONG} look-ups`, ours(LONG)),
-		oursLongB: W.chain('oursLongB', `${LONG} look-ups (second)`, ours(LONG)),
-		theirsLong: W.chain('theirsLong', `${LONG} look-ups, HTTP Request`, theirs(LONG)),
-		theirsLongB: W.chain('theirsLongB', `${LONG} look-ups, HTTP Request (second)`, theirs(LONG)),
-		oursShort: W.chain('oursShort', '300 look-ups', ours(300)),
-		theirsShort: W.chain('theirsShort', '300 look-ups, HTTP Request', theirs(300)),
-		oursSends: W.chain('oursSends', '300 sends to 300 users', sends),
-		theirsSends: W.chain('theirsSends', '300 sends, HTTP Request', httpSends),
+		oursLong: W.chain(ID.oursLong, `${LONG} look-ups`, ours(LONG)),
+		oursLongB: W.chain(ID.oursLongB, `${LONG} look-ups (second)`, ours(LONG)),
+		theirsLong: W.chain(ID.theirsLong, `${LONG} look-ups, HTTP Request`, theirs(LONG)),
+		theirsLongB: W.chain(ID.theirsLongB, `${LONG} look-ups, HTTP Request (second)`, theirs(LONG)),
+		oursShort: W.chain(ID.oursShort, '300 look-ups', ours(300)),
+		theirsShort: W.chain(ID.theirsShort, '300 look-ups, HTTP Request', theirs(300)),
+		oursSends: W.chain(ID.oursSends, '300 sends to 300 users', sends),
+		theirsSends: W.chain(ID.theirsSends, '300 sends, HTTP Request', httpSends),
 	};
 }
 
@@ -150,18 +162,18 @@ async function run({ line }) {
 		}
 		// Warm: each instance has a stored token, so token fetches do not count.
 		await executeAll([
-			[first, 'oursShort'],
-			[second, 'oursShort'],
+			[first, ID.oursShort],
+			[second, ID.oursShort],
 		]);
-		await executeAll([[first, 'theirsShort']]);
+		await executeAll([[first, ID.theirsShort]]);
 		sandbox.setRateLimit({ enabled: true, perSecond: 20 });
 		const space = PATHS.spaceQuery;
 
 		await measure(`${LONG} look-ups, 0 ms round trip`, floor(LONG), LONG, space, () =>
-			executeAll([[first, 'oursLong']]),
+			executeAll([[first, ID.oursLong]]),
 		);
 		await measure(`  HTTP Request node, 20 per 1,000 ms`, floor(LONG), LONG, space, () =>
-			executeAll([[first, 'theirsLong']]),
+			executeAll([[first, ID.theirsLong]]),
 		);
 
 		await measure(
@@ -169,10 +181,10 @@ async function run({ line }) {
 			floor(2 * LONG),
 			2 * LONG,
 			space,
-			() => first.executeBatch(['oursLong', 'oursLongB'], 2),
+			() => first.executeBatch([ID.oursLong, ID.oursLongB], 2),
 		);
 		await measure(`  HTTP Request node`, floor(2 * LONG), 2 * LONG, space, () =>
-			first.executeBatch(['theirsLong', 'theirsLongB'], 2),
+			first.executeBatch([ID.theirsLong, ID.theirsLongB], 2),
 		);
 
 		sandbox.setRoundTrip(150);
@@ -181,16 +193,16 @@ async function run({ line }) {
 			floor(300),
 			300,
 			PATHS.sendToUser,
-			() => executeAll([[first, 'oursSends']]),
+			() => executeAll([[first, ID.oursSends]]),
 		);
 		await measure('  HTTP Request node', floor(300), 300, PATHS.sendToUser, () =>
-			executeAll([[first, 'theirsSends']]),
+			executeAll([[first, ID.theirsSends]]),
 		);
 		await measure('300 look-ups, 150 ms round trip', floor(300), 300, space, () =>
-			executeAll([[first, 'oursShort']]),
+			executeAll([[first, ID.oursShort]]),
 		);
 		await measure('  HTTP Request node', floor(300), 300, space, () =>
-			executeAll([[first, 'theirsShort']]),
+			executeAll([[first, ID.theirsShort]]),
 		);
 		sandbox.setRoundTrip(0);
 
@@ -201,14 +213,14 @@ async function run({ line }) {
 			space,
 			() =>
 				executeAll([
-					[first, 'oursLong'],
-					[second, 'oursLong'],
+					[first, ID.oursLong],
+					[second, ID.oursLong],
 				]),
 		);
 		await measure('  HTTP Request node', floor(2 * LONG), 2 * LONG, space, () =>
 			executeAll([
-				[first, 'theirsLong'],
-				[second, 'theirsLong'],
+				[first, ID.theirsLong],
+				[second, ID.theirsLong],
 			]),
 		);
 
@@ -218,10 +230,10 @@ async function run({ line }) {
 			floor(300, 10),
 			300,
 			space,
-			() => executeAll([[first, 'oursShort']]),
+			() => executeAll([[first, ID.oursShort]]),
 		);
 		await measure('  HTTP Request node', floor(300, 10), 300, space, () =>
-			executeAll([[first, 'theirsShort']]),
+			executeAll([[first, ID.theirsShort]]),
 		);
 	} finally {
 		await sandbox.stop();

@@ -162,7 +162,10 @@ function ensureN8n(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } = {
 				env: runtime.env,
 			});
 		} catch (error) {
-			log(`the SQLite build failed: ${error.message.split('\n')[0]}`);
+			// npm can fail after the module was built (a later step); whether SQLite loads decides.
+			log(
+				`npm reported an error while building SQLite: ${error.message.split('\n')[0]}; checking whether it loads`,
+			);
 		}
 	}
 	const problem = problemOf(runtime);

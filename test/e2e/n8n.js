@@ -541,7 +541,7 @@ class N8nInstance {
 	}
 
 	/**
-	 * `n8n execute-batch`: several workflows run at once in one n8n process (as two executions of one
+	 * `n8n execute-batch` (numeric workflow IDs only): several workflows run at once in one n8n process (as two executions of one
 	 * app in one n8n share its module state). Resolves with n8n's summary; throws when one failed.
 	 */
 	async executeBatch(

@@ -4,20 +4,12 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { createSandbox, DEMO } = require('../test/sandbox/server');
-const { N8nInstance, freePort } = require('../test/e2e/n8n');
+const { N8nInstance, freePort, until } = require('../test/e2e/n8n');
 const W = require('../test/e2e/workflows');
 
 const TRIGGER_MESSAGES = 100;
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition, what, ms = 240_000) {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		if (await condition()) return;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await wait(500);
-	}
-}
+const BENCH_WAIT = { timeoutMs: 240_000 };
 
 function percentile(values, p) {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -53,23 +45,31 @@ async function run({ line }) {
 		editor = await n8n.start({ port: await freePort(), stdio: 'pipe' });
 		editor.stdout.on('data', (chunk) => (printed += chunk));
 		editor.stderr.on('data', (chunk) => (printed += chunk));
-		await until(() => /Editor is now accessible/.test(printed), 'n8n to start');
+		await until(() => /Editor is now accessible/.test(printed), 'n8n to start', BENCH_WAIT);
 		const url = `${editor.url}/webhook/${webhookId}/webhook`;
 		// n8n activates workflows after that line: until then the URL answers 404.
-		await until(async () => {
-			const { message } = sandbox.robot.buildMessage({});
-			return (await sandbox.robot.postCallback(url, message, { sign: 'probe' })).status === 401;
-		}, 'the webhook to be registered');
+		await until(
+			async () => {
+				const { message } = sandbox.robot.buildMessage({});
+				return (await sandbox.robot.postCallback(url, message, { sign: 'probe' })).status === 401;
+			},
+			'the webhook to be registered',
+			BENCH_WAIT,
+		);
 
 		const latencies = async (workflowId, sentAt) => {
 			let executions = [];
-			await until(async () => {
-				executions = await n8n.executionsOf(workflowId);
-				return (
-					executions.length >= TRIGGER_MESSAGES &&
-					executions.every((execution) => !['new', 'running'].includes(execution.status))
-				);
-			}, `${TRIGGER_MESSAGES} finished executions`);
+			await until(
+				async () => {
+					executions = await n8n.executionsOf(workflowId);
+					return (
+						executions.length >= TRIGGER_MESSAGES &&
+						executions.every((execution) => !['new', 'running'].includes(execution.status))
+					);
+				},
+				`${TRIGGER_MESSAGES} finished executions`,
+				BENCH_WAIT,
+			);
 			return executions.map((execution) => {
 				const item = execution.data.resultData.runData.Robot[0].data.main[0][0];
 				return (execution.startedMs ?? execution.createdMs) - sentAt.get(item.json.messageId);
@@ -77,7 +77,11 @@ async function run({ line }) {
 		};
 
 		if (line === 2) {
-			await until(() => sandbox.robot.openConnections().length === 1, 'the Stream connection');
+			await until(
+				() => sandbox.robot.openConnections().length === 1,
+				'the Stream connection',
+				BENCH_WAIT,
+			);
 			for (let index = 0; index < TRIGGER_MESSAGES; index++) {
 				await sandbox.robot.sendMessage({ text: `bench ${index}` });
 				await wait(100);

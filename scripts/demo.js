@@ -6,28 +6,19 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { createSandbox } = require('../test/sandbox/server');
-const { N8nInstance, freePort } = require('../test/e2e/n8n');
+const { N8nInstance, freePort, until } = require('../test/e2e/n8n');
 const { sandboxCredential } = require('../test/e2e/workflows');
 const { KEPT_FILES_FOLDER } = require('../examples/build');
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
-const TRIGGER_WAIT_MS = 2 * 60 * 1000;
+// The robot-triggered examples: how long to wait for the connection and the execution, how often to look.
+const TRIGGER_WAIT = { timeoutMs: 2 * 60 * 1000, everyMs: 250 };
 
 function describeItem(item) {
 	const binary = Object.entries(item.binary ?? {}).map(
 		([field, data]) => `${field}: ${data.fileName} (${data.mimeType}, ${data.fileSize ?? '?'})`,
 	);
 	return `  ${JSON.stringify(item.json)}${binary.length ? `\n    binary ${binary.join(', ')}` : ''}`;
-}
-
-async function until(check, what, timeoutMs = TRIGGER_WAIT_MS) {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value) return value;
-		if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 250));
-	}
 }
 
 /** Activates the workflow alone, starts n8n, has a user send the robot a file, waits for the execution. */
@@ -41,14 +32,22 @@ async function runTriggered(n8n, sandbox, workflow) {
 	editor.stdout.resume();
 	editor.stderr.resume();
 	try {
-		await until(() => sandbox.robot.openConnections().length > 0, "the trigger's connection");
+		await until(
+			() => sandbox.robot.openConnections().length > 0,
+			"the trigger's connection",
+			TRIGGER_WAIT,
+		);
 		sandbox.clearLog();
 		const started = Date.now();
 		const sent = await sandbox.robot.sendMessage({ type: 'file' });
-		const execution = await until(async () => {
-			const [newest] = await n8n.executionsOf(workflow.id, { newestFirst: true, limit: 1 });
-			return newest && newest.status !== 'running' && newest.status !== 'new' && newest;
-		}, 'the execution');
+		const execution = await until(
+			async () => {
+				const [newest] = await n8n.executionsOf(workflow.id, { newestFirst: true, limit: 1 });
+				return newest && newest.status !== 'running' && newest.status !== 'new' && newest;
+			},
+			'the execution',
+			TRIGGER_WAIT,
+		);
 		return { execution, durationMs: Date.now() - started, sent };
 	} finally {
 		await editor.stop();

@@ -773,4 +773,18 @@ function normalizeWorkflow(workflow) {
 	};
 }
 
-module.exports = { N8nInstance, nodeType, credentialType, freePort, PACKAGE_NAME };
+/**
+ * Polls `condition` (sync or async) every `everyMs` until it gives a truthy value, and resolves with it;
+ * rejects naming `what` after `timeoutMs`.
+ */
+async function until(condition, what, { timeoutMs = 120_000, everyMs = 500 } = {}) {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = await condition();
+		if (value) return value;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, everyMs));
+	}
+}
+
+module.exports = { N8nInstance, nodeType, credentialType, freePort, until, PACKAGE_NAME };

@@ -7,7 +7,7 @@ const crypto = require('node:crypto');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { N8nInstance, freePort } = require('./n8n');
+const { N8nInstance, freePort, until } = require('./n8n');
 const { createSandbox, DEMO, PATHS } = require('../sandbox/server');
 const { ensurePostgres, ensureRedis } = require('../../scripts/n8n-runtime');
 const W = require('./workflows');
@@ -16,15 +16,6 @@ jest.setTimeout(20 * 60 * 1000);
 
 const LOOKUPS = 300; // per execution: 600 calls at 20 per second, a 30 s floor
 const QPS = 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi';
-const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition, what, ms) {
-	const deadline = Date.now() + ms;
-	while (!(await condition())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await wait(250);
-	}
-}
 
 async function startRedis() {
 	const port = await freePort();
@@ -35,7 +26,10 @@ async function startRedis() {
 	);
 	let printed = '';
 	child.stdout.on('data', (chunk) => (printed += chunk));
-	await until(() => /Ready to accept connections/.test(printed), 'Redis', 30_000);
+	await until(() => /Ready to accept connections/.test(printed), 'Redis', {
+		timeoutMs: 30_000,
+		everyMs: 250,
+	});
 	return { port, stop: () => child.kill('SIGKILL') };
 }
 
@@ -58,7 +52,10 @@ async function startPostgres() {
 	let printed = '';
 	child.stdout.on('data', (chunk) => (printed += chunk));
 	child.stderr.on('data', (chunk) => (printed += chunk));
-	await until(() => /^ready$/m.test(printed) || child.exitCode !== null, 'PostgreSQL', 120_000);
+	await until(() => /^ready$/m.test(printed) || child.exitCode !== null, 'PostgreSQL', {
+		timeoutMs: 120_000,
+		everyMs: 250,
+	});
 	if (child.exitCode !== null) throw new Error(`PostgreSQL did not start\n${printed}`);
 	return {
 		port,
@@ -134,14 +131,17 @@ describe('n8n 2.x in queue mode: main, two workers, Redis, PostgreSQL', () => {
 		let printed = '';
 		main.stdout.on('data', (chunk) => (printed += chunk));
 		main.stderr.on('data', (chunk) => (printed += chunk));
-		await until(() => /Editor is now accessible/.test(printed), 'the main process', 180_000);
+		await until(() => /Editor is now accessible/.test(printed), 'the main process', {
+			timeoutMs: 180_000,
+			everyMs: 250,
+		});
 		for (let index = 0; index < 2; index++) workers.push(await n8n.startWorker({ concurrency: 1 }));
 		// Workflows are activated after the editor line. Once the POST webhook is registered, a GET to it
 		// is refused with a hint at POST (and starts nothing).
 		await until(
 			async () => /POST/.test(await (await fetch(`${main.url}/webhook/queue-lookups`)).text()),
 			'the webhook to be registered',
-			120_000,
+			{ timeoutMs: 120_000, everyMs: 250 },
 		);
 	});
 
@@ -167,7 +167,7 @@ describe('n8n 2.x in queue mode: main, two workers, Redis, PostgreSQL', () => {
 		await until(
 			() => workers.every((worker) => /Worker finished execution/.test(worker.printed)),
 			'both executions to finish',
-			10 * 60 * 1000,
+			{ timeoutMs: 10 * 60 * 1000, everyMs: 250 },
 		);
 		const seconds = (Date.now() - started) / 1000;
 		// Each worker ran one of the two executions: two processes shared the app.

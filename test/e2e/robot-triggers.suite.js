@@ -5,7 +5,7 @@
 // line 1 (n8n 1.123.81, Node 20) proves the Stream trigger's clear message and the webhook trigger.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { N8nInstance, freePort } = require('./n8n');
+const { N8nInstance, freePort, until } = require('./n8n');
 const { restClient } = require('./rest');
 const { createSandbox, DEMO } = require('../sandbox/server');
 const W = require('./workflows');
@@ -14,16 +14,6 @@ const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex'
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const OPEN_PATH = '/v1.0/gateway/connections/open';
 const TRIGGER = 'Robot';
-
-async function until(condition, what, ms = 120_000) {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const value = await condition();
-		if (value) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await wait(500);
-	}
-}
 
 /** Extra sandbox apps, one per Stream workflow: DingTalk hands each message to one connection of an app. */
 const APPS = {
@@ -74,7 +64,7 @@ function defineRobotTriggerSuite(line) {
 					return executions.length >= count && executions.every(finished);
 				},
 				`${count} finished executions`,
-				300_000,
+				{ timeoutMs: 300_000 },
 			);
 			return executions.map((execution) => triggerItem(execution)?.json?.messageId);
 		};

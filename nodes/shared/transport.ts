@@ -18,8 +18,10 @@ import {
 	newRateWindow,
 	rebookCall,
 	recordAccepted,
+	recordAnswer,
 	recordRefused,
 	type RateWindow,
+	type SentCall,
 } from './rate';
 import {
 	appIdentityOf,
@@ -329,6 +331,8 @@ export class DingTalkTransport {
 				}
 			} else {
 				recordAccepted(window, this.options.callsPerSecond);
+				// Only accepted calls: a refusal may take a quicker way through DingTalk than a carried-out call.
+				if (outcome.roundTrip) recordAnswer(outcome.roundTrip.sent, outcome.roundTrip.answeredAt);
 			}
 			if (verdict.kind === 'ok') return outcome.body as T;
 			if (verdict.kind === 'invalidToken' && !healed) {
@@ -641,14 +645,11 @@ export class DingTalkTransport {
 	}
 
 	/** Waits for the next free slot of DingTalk's limit as we know it, and books it. */
-	private async takeRateSlot(window: RateWindow): Promise<void> {
+	private async takeRateSlot(window: RateWindow): Promise<SentCall> {
 		for (;;) {
 			const now = monotonicNow();
-			const delay = delayBeforeNextCall(window, now);
-			if (delay === 0) {
-				bookCall(window, this.options.callsPerSecond, now);
-				return;
-			}
+			const delay = delayBeforeNextCall(window, this.options.callsPerSecond, now);
+			if (delay === 0) return bookCall(window, this.options.callsPerSecond, now);
 			await this.wait(delay);
 		}
 	}
@@ -668,7 +669,7 @@ export class DingTalkTransport {
 		tokenOrCredentials: string | DingTalkAppCredentials,
 	) {
 		const window = this.windowOf(call);
-		await this.takeRateSlot(window);
+		const sent = await this.takeRateSlot(window);
 		const credentials =
 			typeof tokenOrCredentials === 'string'
 				? {
@@ -712,13 +713,15 @@ export class DingTalkTransport {
 				},
 			},
 		)) as { statusCode: number; body: unknown; headers?: Record<string, unknown> };
+		const answeredAt = monotonicNow();
 		// A call that first fetched a token reached DingTalk only after that fetch: it counts from when its
-		// answer came, the latest it can have arrived.
-		if (fetchesToken) rebookCall(window, this.options.callsPerSecond, monotonicNow());
+		// answer came, the latest it can have arrived (and its round trip says nothing of the way there).
+		if (fetchesToken) rebookCall(window, this.options.callsPerSecond, sent, answeredAt);
 		return {
 			status: response.statusCode,
 			body: parseBody(response.body),
 			headers: response.headers,
+			roundTrip: fetchesToken ? undefined : { sent, answeredAt },
 		};
 	}
 

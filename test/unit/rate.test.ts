@@ -6,7 +6,9 @@ import {
 	newRateWindow,
 	rebookCall,
 	recordAccepted,
+	recordAnswer,
 	recordRefused,
+	type SentCall,
 } from '../../nodes/shared/rate';
 
 describe('rate window', () => {
@@ -14,7 +16,7 @@ describe('rate window', () => {
 		const window = newRateWindow(20, 0);
 		const sent: number[] = [];
 		for (let now = 0; sent.length < 21; now++) {
-			if (delayBeforeNextCall(window, now) === 0) {
+			if (delayBeforeNextCall(window, 20, now) === 0) {
 				bookCall(window, 20, now);
 				sent.push(now);
 			}
@@ -39,25 +41,64 @@ describe('rate window', () => {
 		for (let call = 0; call < 100; call++) recordAccepted(window, 20);
 		expect(window.allowance).toBe(20);
 		bookCall(window, 5, 0);
-		expect(delayBeforeNextCall(window, 0)).toBe(200);
+		expect(delayBeforeNextCall(window, 5, 0)).toBe(200);
 	});
 
 	it('keeps its schedule when a call leaves a little late, and starts afresh after an idle spell', () => {
 		const window = newRateWindow(20, 0);
 		bookCall(window, 20, 0);
 		bookCall(window, 20, 51);
-		expect(delayBeforeNextCall(window, 51)).toBe(49);
+		expect(delayBeforeNextCall(window, 20, 51)).toBe(49);
 		bookCall(window, 20, 130);
-		expect(delayBeforeNextCall(window, 130)).toBe(50);
+		expect(delayBeforeNextCall(window, 20, 130)).toBe(50);
 		bookCall(window, 20, 5000);
-		expect(delayBeforeNextCall(window, 5000)).toBe(50);
+		expect(delayBeforeNextCall(window, 20, 5000)).toBe(50);
+	});
+
+	/** Books `count` calls on schedule (50 ms apart from 0), each answered `roundTrip(i)` ms after it left. */
+	function bookOnSchedule(
+		window: ReturnType<typeof newRateWindow>,
+		count: number,
+		roundTrip: (i: number) => number,
+		leftLate: (i: number) => number = () => 0,
+	) {
+		for (let i = 0; i < count; i++) {
+			const leftAt = i * 50 + leftLate(i);
+			expect(delayBeforeNextCall(window, 20, leftAt)).toBe(0);
+			recordAnswer(bookCall(window, 20, leftAt), leftAt + roundTrip(i));
+		}
+	}
+
+	it('holds back the call a second after one that left late, so DingTalk never sees 21 within a second', () => {
+		const window = newRateWindow(20, 0);
+		bookOnSchedule(
+			window,
+			20,
+			() => 2,
+			(i) => (i === 0 ? 4 : 0),
+		);
+		// The schedule alone would let call 21 go at 1,000 ms: 996 ms after call 1 really left.
+		expect(delayBeforeNextCall(window, 20, 1000)).toBe(4);
+	});
+
+	it('holds back the call a second after one that was slow on its way (its round trip took longer than the others)', () => {
+		const window = newRateWindow(20, 0);
+		bookOnSchedule(window, 20, (i) => (i === 0 ? 32 : 2));
+		// Call 1's answer took 30 ms longer than the quickest: it may have reached DingTalk at 30 ms.
+		expect(delayBeforeNextCall(window, 20, 1000)).toBe(30);
+	});
+
+	it('does not hold back anything for a round trip that is long for every call (DingTalk far away)', () => {
+		const window = newRateWindow(20, 0);
+		bookOnSchedule(window, 20, () => 150);
+		expect(delayBeforeNextCall(window, 20, 1000)).toBe(0);
 	});
 
 	it('keeps the spacing from when a late call (it waited for a token) can have arrived', () => {
 		const window = newRateWindow(20, 0);
-		bookCall(window, 20, 0);
-		rebookCall(window, 20, 300);
-		expect(delayBeforeNextCall(window, 300)).toBe(50);
+		const call = bookCall(window, 20, 0);
+		rebookCall(window, 20, call, 300);
+		expect(delayBeforeNextCall(window, 20, 300)).toBe(50);
 	});
 });
 
@@ -88,18 +129,20 @@ function simulate({
 	const state = Array.from({ length: processes }, () => ({
 		window: newRateWindow(ceiling, 0),
 		left: perProcess,
-		answers: [] as Array<{ at: number; ok: boolean }>,
+		answers: [] as Array<{ at: number; ok: boolean; call: SentCall }>,
 		doneAt: 0,
 	}));
-	const arrivals: Array<{ at: number; process: (typeof state)[number] }> = [];
+	const arrivals: Array<{ at: number; process: (typeof state)[number]; call: SentCall }> = [];
 	const busy = () => state.some((p) => p.left > 0 || p.answers.length > 0) || arrivals.length > 0;
 	for (let now = 0; busy(); now++) {
 		if (now > 3_600_000) throw new Error('the simulation does not end');
 		for (const process of state) {
 			process.answers = process.answers.filter((answer) => {
 				if (answer.at > now) return true;
-				if (answer.ok) recordAccepted(process.window, ceiling);
-				else {
+				if (answer.ok) {
+					recordAccepted(process.window, ceiling);
+					recordAnswer(answer.call, now);
+				} else {
 					recordRefused(process.window);
 					process.left++;
 				}
@@ -108,21 +151,21 @@ function simulate({
 			if (process.left === 0 && process.answers.length === 0 && process.doneAt === 0) {
 				process.doneAt = now;
 			}
-			while (process.left > 0 && delayBeforeNextCall(process.window, now) === 0) {
-				bookCall(process.window, ceiling, now);
+			while (process.left > 0 && delayBeforeNextCall(process.window, ceiling, now) === 0) {
+				const call = bookCall(process.window, ceiling, now);
 				process.left--;
-				arrivals.push({ at: now + latency + Math.floor(random() * jitter), process });
+				arrivals.push({ at: now + latency + Math.floor(random() * jitter), process, call });
 			}
 		}
 		// DingTalk counts calls in the order they arrive.
 		arrivals.sort((a, b) => a.at - b.at);
 		while (arrivals.length > 0 && arrivals[0].at <= now) {
-			const { at, process } = arrivals.shift()!;
+			const { at, process, call } = arrivals.shift()!;
 			while (accepted.length > 0 && at - accepted[0] >= 1000) accepted.shift();
 			const ok = accepted.length < serverLimit;
 			if (ok) accepted.push(at);
 			else refused++;
-			process.answers.push({ at: at + latency + 1, ok });
+			process.answers.push({ at: at + latency + 1, ok, call });
 		}
 	}
 	return { seconds: Math.max(...state.map((p) => p.doneAt)) / 1000, refused };

@@ -15,7 +15,8 @@ import { RATE_WINDOW_MS } from './wire';
  * - Counted as DingTalk counts: a call that was late, or slow on its way (the first of a run opens a
  *   connection; a busy process prepares a request slowly), holds back the call a full count after it,
  *   which would otherwise reach DingTalk within the same second. How long a call was on its way is
- *   estimated from its answer: what its round trip took beyond the quickest recent one.
+ *   estimated from its answer: what its round trip took beyond the quickest recent one, up to a
+ *   slot.
  * - No blanket slack: a call refused for rate was not carried out, so an occasional refusal sent
  *   again in the next free slot is cheaper than a margin on every call. Each refusal widens the
  *   spacing a little (the margin) and lowers the allowance by a tenth; successes raise the allowance
@@ -65,11 +66,14 @@ function callsPerWindow(ceiling: number): number {
 
 /**
  * The latest a call can have reached DingTalk, as far as we know: when it left, plus what its round
- * trip took beyond the quickest recent one (that much it may have spent on its way there).
+ * trip took beyond the quickest recent one (that much it may have spent on its way there), but at
+ * most one spacing: a slow answer is more often DingTalk taking its time, and waiting longer than a
+ * slot costs more than the refusal it might spare.
  */
-function reachedBy(call: SentCall, quickestRoundTrip: number): number {
+function reachedBy(call: SentCall, quickestRoundTrip: number, spacing: number): number {
 	if (call.answeredAt === undefined) return call.leftAt;
-	return Math.max(call.leftAt, call.answeredAt - quickestRoundTrip);
+	const slowerBy = call.answeredAt - call.leftAt - quickestRoundTrip;
+	return call.leftAt + Math.min(spacing, Math.max(0, slowerBy));
 }
 
 /** When the next call may leave without being one too many within a second of those before it. */
@@ -81,7 +85,9 @@ function rollingFreeAt(window: RateWindow, ceiling: number): number {
 		if (call.answeredAt !== undefined) quickest = Math.min(quickest, call.answeredAt - call.leftAt);
 	}
 	const countFrom = window.recent[window.recent.length - count];
-	return reachedBy(countFrom, quickest) + RATE_WINDOW_MS + window.marginMs;
+	return (
+		reachedBy(countFrom, quickest, spacingMs(window, ceiling)) + RATE_WINDOW_MS + window.marginMs
+	);
 }
 
 /** Milliseconds until one more call may go out (0: it may go now). */

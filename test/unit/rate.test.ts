@@ -88,6 +88,12 @@ describe('rate window', () => {
 		expect(delayBeforeNextCall(window, 20, 1000)).toBe(30);
 	});
 
+	it('holds back by at most one spacing when an answer was very slow (more likely DingTalk taking its time)', () => {
+		const window = newRateWindow(20, 0);
+		bookOnSchedule(window, 20, (i) => (i === 0 ? 400 : 2));
+		expect(delayBeforeNextCall(window, 20, 1000)).toBe(50);
+	});
+
 	it('does not hold back anything for a round trip that is long for every call (DingTalk far away)', () => {
 		const window = newRateWindow(20, 0);
 		bookOnSchedule(window, 20, () => 150);

@@ -11,7 +11,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { createSandbox, DEMO } = require('../test/sandbox/server');
+const { createSandbox } = require('../test/sandbox/server');
 const { N8nInstance, freePort } = require('../test/e2e/n8n');
 const W = require('../test/e2e/workflows');
 
@@ -93,13 +93,7 @@ async function measureMode(line, mode, file, bigFile) {
 				maxFileSizeMb: 100,
 			});
 		// The baseline beside reading a file: a call that handles no file.
-		const lookup = () =>
-			W.dingTalk('DingTalk', {
-				resource: 'groupSpace',
-				operation: 'get',
-				openConversationId: DEMO.group.openConversationId,
-				operatorUnionId: DEMO.users.alice,
-			});
+		const lookup = () => W.dingTalk('DingTalk', W.groupSpaceLookup());
 		const workflows = {
 			'read-lookup': [readFile(file.path), lookup()],
 			'read-upload': [

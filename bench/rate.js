@@ -25,12 +25,7 @@ const ID = {
 	theirsSends: '9108',
 };
 
-const spaceGet = {
-	resource: 'groupSpace',
-	operation: 'get',
-	openConversationId: DEMO.group.openConversationId,
-	operatorUnionId: DEMO.users.alice,
-};
+const spaceGet = W.groupSpaceLookup();
 
 /** n8n's HTTP Request node calling the same endpoint with the DingTalk credential, 20 per 1,000 ms. */
 function httpNode(urls, path, query, body) {

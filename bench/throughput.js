@@ -4,17 +4,12 @@
 // included) and the sandbox's request log.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { createSandbox, DEMO, PATHS, peakPerSecond } = require('../test/sandbox/server');
+const { createSandbox, PATHS, peakPerSecond } = require('../test/sandbox/server');
 const { N8nInstance } = require('../test/e2e/n8n');
 const W = require('../test/e2e/workflows');
 
 const MiB = 1024 * 1024;
-const spaceGet = {
-	resource: 'groupSpace',
-	operation: 'get',
-	openConversationId: DEMO.group.openConversationId,
-	operatorUnionId: DEMO.users.alice,
-};
+const spaceGet = W.groupSpaceLookup();
 
 function lookups(id, count, credentialId) {
 	return W.chain(id, `${count} look-ups`, [

@@ -26,13 +26,7 @@ const PATH = {
 	upload: PATHS.mediaUpload,
 };
 const COF = { onError: 'continueRegularOutput' };
-const spaceGet = (extra = {}) => ({
-	resource: 'groupSpace',
-	operation: 'get',
-	openConversationId: GROUP,
-	operatorUnionId: alice,
-	...extra,
-});
+const spaceGet = W.groupSpaceLookup;
 
 function defineSuite(line) {
 	// Each test starts n8n processes; installing n8n on a cold machine happens in beforeAll.

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { N8nInstance, freePort, until } = require('./n8n');
-const { createSandbox, DEMO, PATHS } = require('../sandbox/server');
+const { createSandbox, PATHS } = require('../sandbox/server');
 const { ensurePostgres, ensureRedis } = require('../../scripts/n8n-runtime');
 const W = require('./workflows');
 
@@ -130,16 +130,7 @@ describe('n8n 2.x in queue mode: main, two workers, Redis, PostgreSQL', () => {
 					},
 				},
 				...W.itemsOf(Array.from({ length: LOOKUPS }, (_, i) => ({ i }))),
-				W.dingTalk(
-					'DingTalk',
-					{
-						resource: 'groupSpace',
-						operation: 'get',
-						openConversationId: DEMO.group.openConversationId,
-						operatorUnionId: DEMO.users.alice,
-					},
-					{ onError: 'continueRegularOutput' },
-				),
+				W.dingTalk('DingTalk', W.groupSpaceLookup(), { onError: 'continueRegularOutput' }),
 			]),
 		]);
 		await n8n.publish('queueLookups');

@@ -125,6 +125,18 @@ function withPositions(nodes) {
 	}));
 }
 
+/** Group Space > Get parameters: the sandbox team group's storage space for Alice, unless `extra` says otherwise. */
+function groupSpaceLookup(extra = {}) {
+	const { DEMO } = require('../sandbox/server');
+	return {
+		resource: 'groupSpace',
+		operation: 'get',
+		openConversationId: DEMO.group.openConversationId,
+		operatorUnionId: DEMO.users.alice,
+		...extra,
+	};
+}
+
 /** File > Upload of the binary field `data` into the sandbox team group's space, on Alice's behalf. */
 function uploadToGroup(name, parameters = {}, settings = {}) {
 	const { DEMO } = require('../sandbox/server');
@@ -220,6 +232,7 @@ module.exports = {
 	chain,
 	fan,
 	graph,
+	groupSpaceLookup,
 	uploadToGroup,
 	scheduleTrigger,
 	mergeByPosition,

@@ -104,9 +104,8 @@ export function bookCall(window: RateWindow, ceiling: number, now: number): Sent
 	window.lastUsed = now;
 	const call: SentCall = { leftAt: now };
 	window.recent.push(call);
-	if (window.recent.length > callsPerWindow(ceiling)) {
-		window.recent.splice(0, window.recent.length - callsPerWindow(ceiling));
-	}
+	const kept = callsPerWindow(ceiling);
+	if (window.recent.length > kept) window.recent.splice(0, window.recent.length - kept);
 	return call;
 }
 

@@ -6,7 +6,6 @@ import {
 	STREAM_FRAME_TYPE,
 	STREAM_MIN_SILENCE_LIMIT_MS,
 	STREAM_RECONNECT_BASE_MS,
-	STREAM_RECONNECT_JITTER_MS,
 	STREAM_RECONNECT_MAX_MS,
 	STREAM_SILENT_AFTER_PINGS,
 	STREAM_SYSTEM_TOPIC,
@@ -15,33 +14,36 @@ import {
 	type StreamFrame,
 } from '../shared/wire';
 
+/** Time as the connection sees it: a monotonic clock and a pause that ends early on abort. */
+export interface StreamClock {
+	now: () => number;
+	sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** The part of a WebSocket the connection uses: Node's built-in one, or a test's stand-in. */
+export interface StreamSocket {
+	readonly readyState: number;
+	addEventListener(type: string, listener: (event: never) => void): void;
+	send(text: string): void;
+	close(code?: number): void;
+}
+
 /** What the connection needs from its trigger. */
 export interface StreamHooks {
 	/** Asks DingTalk's gateway for an endpoint and a new ticket (one attempt). */
 	open: () => Promise<StreamConnectionGrant>;
-	/** Handles a robot message; its frame is acknowledged when this settles. */
-	onMessage: (frame: StreamFrame) => Promise<void>;
+	/**
+	 * Handles a robot message. True: acknowledge its frame (n8n took the execution, or the message starts
+	 * nothing); false: leave it unacknowledged, so DingTalk sends it again.
+	 */
+	onMessage: (frame: StreamFrame) => Promise<boolean>;
 	/** What reconnecting cannot fix, once the trigger is running (a wrong secret, a revoked app). */
 	onFinalError: (error: Error) => void;
 	logger: Logger;
-}
-
-/** How long to wait before reconnect attempt `failures` (0 after a connection that worked). */
-export function reconnectDelay(failures: number, random: () => number = Math.random): number {
-	const base = Math.min(STREAM_RECONNECT_MAX_MS, STREAM_RECONNECT_BASE_MS * 2 ** failures);
-	return base + random() * STREAM_RECONNECT_JITTER_MS;
-}
-
-/** How long a connection may stay without any frame: a few of the ping intervals seen, or a default. */
-export function silenceLimit(pingGaps: number[]): number {
-	if (pingGaps.length === 0) return STREAM_DEFAULT_SILENCE_LIMIT_MS;
-	return Math.max(STREAM_MIN_SILENCE_LIMIT_MS, STREAM_SILENT_AFTER_PINGS * Math.max(...pingGaps));
-}
-
-/** The WebSocket URL: the endpoint with the ticket. It holds a secret: it is never logged. */
-export function streamUrlOf(endpoint: string, ticket: string): string {
-	const separator = endpoint.includes('?') ? '&' : '?';
-	return `${endpoint}${separator}${STREAM_TICKET_QUERY}=${encodeURIComponent(ticket)}`;
+	/** Replaced in tests, which run minutes of reconnects in milliseconds. */
+	clock?: StreamClock;
+	openSocket?: (url: string) => StreamSocket;
+	random?: () => number;
 }
 
 /** Waits `ms`, or less when `signal` aborts. n8n-workflow 1.x's sleep takes no signal: the abort is awaited beside it. */
@@ -60,24 +62,62 @@ async function pause(ms: number, signal: AbortSignal): Promise<void> {
 	}
 }
 
-const WATCHDOG_TICK_MS = 1000;
-const CLOSE_WAIT_MS = 5000;
+/** The clock of a running n8n: monotonic, so setting the wall clock neither stalls nor hurries a connection. */
+export const SYSTEM_CLOCK: StreamClock = { now: () => performance.now(), sleep: pause };
+
+/**
+ * How long to wait before reconnect attempt `failures` (0 after a healthy connection): 1 s × 2^n, at most
+ * a minute, as DingTalk's own clients do; each wait is a random 50 to 100 % of that, so n8n instances cut
+ * off together do not all come back in the same second.
+ */
+export function reconnectDelay(failures: number, random: () => number = Math.random): number {
+	const ceiling = Math.min(STREAM_RECONNECT_MAX_MS, STREAM_RECONNECT_BASE_MS * 2 ** failures);
+	return ceiling / 2 + random() * (ceiling / 2);
+}
+
+/** How long a connection may stay without any frame: a few of the ping intervals seen, or a default. */
+export function silenceLimit(pingGaps: number[]): number {
+	if (pingGaps.length === 0) return STREAM_DEFAULT_SILENCE_LIMIT_MS;
+	return Math.max(STREAM_MIN_SILENCE_LIMIT_MS, STREAM_SILENT_AFTER_PINGS * Math.max(...pingGaps));
+}
+
+/** The WebSocket URL: the endpoint with the ticket. It holds a secret: it is never logged. */
+export function streamUrlOf(endpoint: string, ticket: string): string {
+	const separator = endpoint.includes('?') ? '&' : '?';
+	return `${endpoint}${separator}${STREAM_TICKET_QUERY}=${encodeURIComponent(ticket)}`;
+}
+
+// A socket that has not opened by then is given up: without it a hung upgrade waits on the platform's
+// defaults, minutes, while the ticket (valid 90 s) runs out.
+export const STREAM_OPEN_TIMEOUT_MS = 10_000;
+// A robot message is a few KB (its files come by download code): a frame whose data is larger is refused
+// unread, and acknowledged, since DingTalk would otherwise send it again forever.
+export const STREAM_MAX_DATA_BYTES = 1024 * 1024;
+// On close, messages already being handed to n8n get this long to be taken and acknowledged.
+export const STREAM_CLOSE_WAIT_MS = 5000;
 const REMEMBERED_PING_GAPS = 5;
 const NORMAL_CLOSURE = 1000;
+const OPEN = 1;
 
 interface Session {
-	socket: WebSocket;
+	socket: StreamSocket;
 	end: (reason: string) => void;
 	closed: Promise<void>;
 }
 
 /**
  * DingTalk's Stream connection for robot messages: opens it with a new ticket each time, answers pings,
- * acknowledges every frame, and reconnects with backoff after a close, an error, a `disconnect` notice or
- * silence, until `close()`.
+ * acknowledges each frame once its message is handled, and reconnects with backoff after a close, an
+ * error, a `disconnect` notice, a connection that does not open, or silence, until `close()`.
  */
 export class RobotStream {
 	private readonly stopping = new AbortController();
+
+	private readonly clock: StreamClock;
+
+	private readonly openSocket: (url: string) => StreamSocket;
+
+	private readonly random: () => number;
 
 	private session?: Session;
 
@@ -85,7 +125,14 @@ export class RobotStream {
 
 	private readonly pingGaps: number[] = [];
 
-	constructor(private readonly hooks: StreamHooks) {}
+	/** Messages being handled, whatever connection they came on. */
+	private readonly handling = new Set<Promise<void>>();
+
+	constructor(private readonly hooks: StreamHooks) {
+		this.clock = hooks.clock ?? SYSTEM_CLOCK;
+		this.openSocket = hooks.openSocket ?? ((url) => new WebSocket(url) as unknown as StreamSocket);
+		this.random = hooks.random ?? Math.random;
+	}
 
 	get stopped(): boolean {
 		return this.stopping.signal.aborted;
@@ -111,16 +158,25 @@ export class RobotStream {
 		await started;
 	}
 
-	/** Closes the connection for good: no reconnect, no socket or timer left. */
+	/**
+	 * Closes the connection for good: no reconnect, no socket or timer left. New frames are left for
+	 * DingTalk to send again; messages already on their way to n8n get a few seconds to be acknowledged.
+	 */
 	async close(): Promise<void> {
 		this.stopping.abort();
+		await this.within(STREAM_CLOSE_WAIT_MS, Promise.allSettled([...this.handling]));
 		const session = this.session;
 		if (session) {
 			session.end('the trigger was closed');
-			const waited = new AbortController();
-			await Promise.race([session.closed, pause(CLOSE_WAIT_MS, waited.signal)]);
-			waited.abort();
+			await this.within(STREAM_CLOSE_WAIT_MS, session.closed);
 		}
+	}
+
+	/** Waits for `promise`, at most `ms`. */
+	private async within(ms: number, promise: Promise<unknown>): Promise<void> {
+		const timer = new AbortController();
+		await Promise.race([promise, this.clock.sleep(ms, timer.signal)]);
+		timer.abort();
 	}
 
 	private async run(settle: (error?: Error) => boolean): Promise<void> {
@@ -141,31 +197,35 @@ export class RobotStream {
 			} else {
 				const outcome = await this.connect(grant.endpoint, grant.ticket, () => settle());
 				settle();
+				// Only a connection that lasted a whole keep-alive window resets the backoff: a gateway that
+				// pings and closes must not bring each new open call (it carries the secret) forward.
 				if (outcome.healthy) failures = 0;
 				if (this.stopped) break;
 				this.hooks.logger.info(
 					`DingTalk Robot Trigger: the Stream connection ended (${outcome.reason}); reconnecting`,
 				);
 			}
-			await pause(reconnectDelay(failures++), this.stopping.signal);
+			await this.clock.sleep(reconnectDelay(failures++, this.random), this.stopping.signal);
 		}
 	}
 
-	/** One connection, from open to its end. Healthy when a frame came: the next reconnect waits least. */
+	/** One connection, from the socket's creation to its end. */
 	private async connect(
 		endpoint: string,
 		ticket: string,
 		onOpen: () => void,
 	): Promise<{ healthy: boolean; reason: string }> {
-		let socket: WebSocket;
+		const { clock, hooks } = this;
+		let socket: StreamSocket;
 		try {
-			socket = new WebSocket(streamUrlOf(endpoint, ticket));
+			socket = this.openSocket(streamUrlOf(endpoint, ticket));
 		} catch {
 			// The message would show the URL, ticket included.
 			return { healthy: false, reason: 'DingTalk gave an endpoint that is not a WebSocket URL' };
 		}
-		let framesSeen = 0;
-		let lastFrameAt = Date.now();
+		const createdAt = clock.now();
+		let openedAt: number | undefined;
+		let lastFrameAt = createdAt;
 		let lastPingAt: number | undefined;
 		const watchdog = new AbortController();
 		let markClosed!: () => void;
@@ -182,33 +242,46 @@ export class RobotStream {
 					// Already closing.
 				}
 				if (this.session?.socket === socket) this.session = undefined;
-				resolve({ healthy: framesSeen > 0, reason });
+				const healthy =
+					openedAt !== undefined && clock.now() - openedAt >= silenceLimit(this.pingGaps);
+				resolve({ healthy, reason });
 			};
 			this.session = { socket, end, closed };
 			if (this.stopped) end('the trigger was closed');
 
+			// From the socket's creation: first the time it has to open, then the silence its pings allow.
 			const watch = async () => {
 				while (!watchdog.signal.aborted) {
-					await pause(WATCHDOG_TICK_MS, watchdog.signal);
-					if (watchdog.signal.aborted) return;
-					if (Date.now() - lastFrameAt > silenceLimit(this.pingGaps)) {
-						end('no frame from DingTalk for longer than its pings allow');
+					const deadline =
+						openedAt === undefined
+							? createdAt + STREAM_OPEN_TIMEOUT_MS
+							: lastFrameAt + silenceLimit(this.pingGaps);
+					const now = clock.now();
+					if (now >= deadline) {
+						end(
+							openedAt === undefined
+								? `the connection did not open within ${STREAM_OPEN_TIMEOUT_MS / 1000} s`
+								: 'no frame from DingTalk for longer than its pings allow',
+						);
 						return;
 					}
+					await clock.sleep(deadline - now, watchdog.signal);
 				}
 			};
+			void watch();
 			socket.addEventListener('open', () => {
-				lastFrameAt = Date.now();
+				openedAt = clock.now();
+				lastFrameAt = openedAt;
 				onOpen();
-				void watch();
 			});
-			socket.addEventListener('message', (event: MessageEvent) => {
-				framesSeen++;
-				const now = Date.now();
+			socket.addEventListener('message', (event: { data: unknown }) => {
+				// Closing: the frame is left for DingTalk to send again after the next activation.
+				if (this.stopped) return;
+				const now = clock.now();
 				lastFrameAt = now;
 				const frame = parseFrame(event.data);
 				if (!frame) {
-					this.hooks.logger.warn('DingTalk Robot Trigger: ignored a frame that is not JSON');
+					hooks.logger.warn('DingTalk Robot Trigger: ignored a frame that is not JSON');
 					return;
 				}
 				const topic = frame.headers?.topic;
@@ -226,15 +299,15 @@ export class RobotStream {
 					return;
 				}
 				if (frame.type === STREAM_FRAME_TYPE.callback && topic === ROBOT_MESSAGE_TOPIC) {
-					void this.hooks
-						.onMessage(frame)
-						.catch((error: Error) =>
-							this.hooks.logger.error(
-								`DingTalk Robot Trigger: a message could not be handled: ${error.message}`,
-							),
-						)
-						// Acknowledged on the connection it came on; if that one is gone, DingTalk sends it again.
-						.finally(() => send(socket, streamAckOf(frame)));
+					const size = Buffer.byteLength(typeof frame.data === 'string' ? frame.data : '');
+					if (size > STREAM_MAX_DATA_BYTES) {
+						hooks.logger.warn(
+							`DingTalk Robot Trigger: refused frame ${String(frame.headers?.messageId)}: its message is ${size} bytes, more than the ${STREAM_MAX_DATA_BYTES} bytes a robot message can be; acknowledged, nothing started`,
+						);
+						send(socket, streamAckOf(frame));
+						return;
+					}
+					this.handle(frame, socket);
 					return;
 				}
 				// Nothing else was subscribed: acknowledged, so DingTalk does not send it again.
@@ -246,6 +319,24 @@ export class RobotStream {
 				end(`closed with code ${event.code}`);
 			});
 		});
+	}
+
+	/** Hands a message frame to the trigger; acknowledges it on the connection it came on, when told to. */
+	private handle(frame: StreamFrame, socket: StreamSocket): void {
+		const handled = this.hooks
+			.onMessage(frame)
+			.then(
+				(acknowledge) => {
+					// If that connection is gone, DingTalk sends the frame again on the next one.
+					if (acknowledge) send(socket, streamAckOf(frame));
+				},
+				(error: Error) =>
+					this.hooks.logger.error(
+						`DingTalk Robot Trigger: a message could not be handled: ${error.message}`,
+					),
+			)
+			.finally(() => this.handling.delete(handled));
+		this.handling.add(handled);
 	}
 }
 
@@ -259,9 +350,9 @@ function parseFrame(data: unknown): StreamFrame | undefined {
 	}
 }
 
-function send(socket: WebSocket, text: string): void {
+function send(socket: StreamSocket, text: string): void {
 	// A socket that closed meanwhile cannot take it; DingTalk then sends the frame again.
-	if (socket.readyState !== 1) return;
+	if (socket.readyState !== OPEN) return;
 	try {
 		socket.send(text);
 	} catch {

@@ -52,6 +52,18 @@ export function baseUrlsOf(credentials: DingTalkAppCredentials): Record<ApiFamil
 	return REGION_BASE_URLS[credentials.region] ?? REGION_BASE_URLS.china;
 }
 
+/** The hosts of a Custom region's base URLs (none for DingTalk's own regions): the user's own DingTalk. */
+export function ownHostsOf(credentials: DingTalkAppCredentials): string[] {
+	if (credentials.region !== 'custom') return [];
+	return Object.values(baseUrlsOf(credentials)).flatMap((base) => {
+		try {
+			return [new URL(base).host];
+		} catch {
+			return [];
+		}
+	});
+}
+
 /**
  * Which API family a full URL belongs to, or undefined for any other host (which never gets the
  * token). When both base URLs match (one gateway for both, or nested custom URLs), the path decides:

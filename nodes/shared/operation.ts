@@ -6,6 +6,7 @@ import {
 	type INodeExecutionData,
 	type INodeProperties,
 } from 'n8n-workflow';
+import { createLimiter } from './limit';
 import type { DingTalkCall, DingTalkTransport } from './transport';
 
 /** What an operation's hooks get for one input item. */
@@ -173,34 +174,21 @@ export async function mapItems<T>(
 ): Promise<T[]> {
 	const results = new Array<T>(count);
 	let failure: { error: unknown } | undefined;
-	let running = 0;
-	const waiting: Array<() => void> = [];
-	const acquire = async () => {
-		if (running < Math.max(1, limit)) {
-			running++;
-			return;
-		}
-		await new Promise<void>((resolve) => waiting.push(resolve));
-	};
-	const release = () => {
-		const next = waiting.shift();
-		if (next) next();
-		else running--;
-	};
+	const limited = createLimiter(limit);
 	const lastOfKey = new Map<string, Promise<void>>();
 	const tasks: Array<Promise<void>> = [];
 	for (let index = 0; index < count; index++) {
 		const key = keyOf?.(index) ?? `item ${index}`;
-		const task = (lastOfKey.get(key) ?? Promise.resolve()).then(async () => {
-			await acquire();
-			try {
-				if (!failure) results[index] = await work(index);
-			} catch (error) {
-				failure ??= { error };
-			} finally {
-				release();
-			}
-		});
+		const task = (lastOfKey.get(key) ?? Promise.resolve()).then(
+			async () =>
+				await limited(async () => {
+					try {
+						if (!failure) results[index] = await work(index);
+					} catch (error) {
+						failure ??= { error };
+					}
+				}),
+		);
 		lastOfKey.set(key, task);
 		tasks.push(task);
 	}

@@ -6,12 +6,18 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { createHmac, timingSafeEqual } from 'crypto';
+import { createLimiter } from './limit';
 import {
 	CALLBACK_MAX_CLOCK_SKEW_MS,
 	callbackSignedText,
 	CONVERSATION_TYPE_OF_CODE,
 	ROBOT_MESSAGE_TYPES,
+	ROBOT_USER_ID_FIELD,
+	SENDER_ID_FIELD,
 	SENDER_UNION_ID_FIELD,
+	SESSION_WEBHOOK_EXPIRY_FIELD,
+	SESSION_WEBHOOK_FIELD,
+	SESSION_WEBHOOK_HOSTS,
 	type RobotMessageType,
 } from './wire';
 
@@ -61,16 +67,78 @@ export interface RobotMessageFilters {
 	messageTypes: string[];
 	chatType: 'all' | 'oneToOne' | 'group';
 	onlyWhenMentioned: boolean;
+	/** Staff IDs of the people who may start the workflow; empty: everyone. */
+	senderStaffIds: string[];
+	/** Open conversation IDs of the chats it may be started from; empty: every chat. */
+	conversationIds: string[];
 }
 
-/** Whether a message passes the trigger's filters (type, chat type, @-mention in groups). */
-export function passesFilters(message: RobotMessage, filters: RobotMessageFilters): boolean {
+/** Whether a message the robot itself sent (echoed to it). */
+function isFromRobot(message: RobotMessage): boolean {
+	const sender = message[SENDER_ID_FIELD];
+	return typeof sender === 'string' && sender !== '' && sender === message[ROBOT_USER_ID_FIELD];
+}
+
+/**
+ * Why a message starts nothing (the robot's own, a sender or chat not allowed, a type, chat type or
+ * missing @-mention filtered out), or undefined when it starts the workflow.
+ */
+export function refusalOf(message: RobotMessage, filters: RobotMessageFilters): string | undefined {
+	if (isFromRobot(message)) return "it is the robot's own message";
+	if (
+		filters.senderStaffIds.length > 0 &&
+		!filters.senderStaffIds.includes(String(message.senderStaffId ?? ''))
+	)
+		return 'its sender is not among the allowed senders';
+	if (
+		filters.conversationIds.length > 0 &&
+		!filters.conversationIds.includes(String(message.conversationId ?? ''))
+	)
+		return 'its chat is not among the allowed chats';
 	if (filters.messageTypes.length > 0 && !filters.messageTypes.includes(message.msgtype))
-		return false;
+		return 'its type is filtered out';
 	const chat = CONVERSATION_TYPE_OF_CODE[String(message.conversationType)];
-	if (filters.chatType !== 'all' && chat !== filters.chatType) return false;
-	if (filters.onlyWhenMentioned && chat === 'group' && message.isInAtList !== true) return false;
-	return true;
+	if (filters.chatType !== 'all' && chat !== filters.chatType)
+		return 'its chat type is filtered out';
+	if (filters.onlyWhenMentioned && chat === 'group' && message.isInAtList !== true)
+		return 'it does not @-mention the robot';
+	return undefined;
+}
+
+/**
+ * Why a message's reply address is not used, or undefined when it points to DingTalk: https on DingTalk's
+ * own hosts, or (Custom region) on the credential's own hosts. Anyone who can post a callback chooses it,
+ * and a reply would post to it.
+ */
+export function sessionWebhookProblem(value: unknown, ownHosts: string[]): string | undefined {
+	if (value === undefined) return undefined;
+	let url: URL;
+	try {
+		url = new URL(String(value));
+	} catch {
+		return 'it is not a URL';
+	}
+	if (url.username || url.password) return 'it carries a user name or password';
+	if (ownHosts.includes(url.host) && (url.protocol === 'https:' || url.protocol === 'http:'))
+		return undefined;
+	if (url.protocol === 'https:' && SESSION_WEBHOOK_HOSTS.includes(url.hostname) && !url.port)
+		return undefined;
+	return `it points to ${url.protocol}//${url.host}, not to DingTalk`;
+}
+
+/** The message without its reply address (and the address's expiry) when that is not DingTalk's. */
+export function withTrustedReplyAddress(
+	message: RobotMessage,
+	ownHosts: string[],
+	onRefused: (problem: string) => void,
+): RobotMessage {
+	const problem = sessionWebhookProblem(message[SESSION_WEBHOOK_FIELD], ownHosts);
+	if (!problem) return message;
+	onRefused(problem);
+	const trusted = { ...message };
+	delete trusted[SESSION_WEBHOOK_FIELD];
+	delete trusted[SESSION_WEBHOOK_EXPIRY_FIELD];
+	return trusted;
 }
 
 /** The files a message carries: its media, or every picture of a rich text. */
@@ -150,6 +218,14 @@ export interface AttachmentDownload {
 }
 
 /**
+ * Attachment downloads in this n8n process at once, for both triggers: a burst of file messages then
+ * downloads four at a time (a fast link stays busy) instead of holding as many connections and
+ * half-written files as there are messages.
+ */
+export const ATTACHMENT_DOWNLOADS_AT_ONCE = 4;
+const attachmentDownloads = createLimiter(ATTACHMENT_DOWNLOADS_AT_ONCE);
+
+/**
  * The item of a message, with its file (or a rich text's pictures, as `<field>_0`, `<field>_1`, …) as binary
  * data when asked. A download that fails leaves the item with `downloadError` instead: the workflow still
  * starts, and says why the file is missing.
@@ -165,7 +241,9 @@ export async function robotMessageItem(
 	const binary: IBinaryKeyData = {};
 	try {
 		for (const [index, file] of files.entries()) {
-			const downloaded = await attachment.download({ ...file, robotCode });
+			const downloaded = await attachmentDownloads(
+				async () => await attachment.download({ ...file, robotCode }),
+			);
 			if (message.msgtype === 'richText') {
 				binary[`${attachment.binaryField}_${index}`] = downloaded.binary;
 			} else {
@@ -178,37 +256,6 @@ export async function robotMessageItem(
 		json.downloadError = [text, description].filter(Boolean).join('\n');
 	}
 	return Object.keys(binary).length > 0 ? { json, binary } : { json };
-}
-
-/** Remembers messages seen recently, so one that comes again starts nothing. */
-export const SEEN_MESSAGES_KEY = 'seenMessages';
-const SEEN_FOR_MS = 24 * 60 * 60 * 1000;
-const SEEN_AT_MOST = 2000;
-
-/**
- * True the first time any of `ids` is seen; records them all in `store` (a node's static data, which n8n
- * saves with the workflow, or a plain object). Entries older than a day, and the oldest beyond 2,000, go.
- */
-export function firstSighting(store: IDataObject, ids: string[], now: number): boolean {
-	const previous = (store[SEEN_MESSAGES_KEY] ?? {}) as Record<string, number>;
-	const keys = ids.filter((id) => id !== '');
-	if (keys.some((id) => previous[id] !== undefined)) return false;
-	const kept = Object.entries(previous)
-		.filter(([, at]) => now - at < SEEN_FOR_MS)
-		.sort((a, b) => a[1] - b[1])
-		.slice(-(SEEN_AT_MOST - keys.length));
-	const next: Record<string, number> = Object.fromEntries(kept);
-	for (const id of keys) next[id] = now;
-	// A new object, so n8n sees that the static data changed and saves it.
-	store[SEEN_MESSAGES_KEY] = next;
-	return true;
-}
-
-/** Forgets `ids` again, for a message that was not started after all. */
-export function forgetSighting(store: IDataObject, ids: string[]): void {
-	const next = { ...((store[SEEN_MESSAGES_KEY] ?? {}) as Record<string, number>) };
-	for (const id of ids) delete next[id];
-	store[SEEN_MESSAGES_KEY] = next;
 }
 
 /** Why a callback's signature is refused, or undefined when it is DingTalk's. */
@@ -290,7 +337,41 @@ export const robotTriggerFields: INodeProperties[] = [
 		hint: "The name of the output binary field to put the file in (a rich text's pictures: data_0, data_1, …)",
 		displayOptions: { show: { downloadAttachment: [true] } },
 	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Only From Senders',
+				name: 'senderStaffIds',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. manager4220, staff0002',
+				description:
+					"Staff IDs (the sender's staffId in earlier messages) of the people whose messages start the workflow, separated by commas. Empty: everyone. A message from anyone else starts nothing.",
+			},
+			{
+				displayName: 'Only In Chats',
+				name: 'conversationIds',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. cidXXXXXXXXXXXXXXXX==',
+				description:
+					'Open conversation IDs (conversation.ID of an earlier message) of the chats whose messages start the workflow, separated by commas. Empty: every chat. A message from any other chat starts nothing.',
+			},
+		],
+	},
 ];
+
+/** A list typed into one field: separated by commas, spaces or line breaks. */
+function listOf(value: unknown): string[] {
+	return String(value ?? '')
+		.split(/[\s,]+/)
+		.filter((entry) => entry !== '');
+}
 
 /** The filters as the node's parameters hold them. */
 export function filtersOf(
@@ -298,10 +379,13 @@ export function filtersOf(
 ): RobotMessageFilters {
 	const types = getParameter('messageTypes', []);
 	const chatType = String(getParameter('chatType', 'all'));
+	const options = (getParameter('options', {}) ?? {}) as Record<string, unknown>;
 	return {
 		messageTypes: Array.isArray(types) ? types.map(String) : [],
 		chatType: chatType === 'oneToOne' || chatType === 'group' ? chatType : 'all',
 		onlyWhenMentioned: getParameter('onlyWhenMentioned', false) === true,
+		senderStaffIds: listOf(options.senderStaffIds),
+		conversationIds: listOf(options.conversationIds),
 	};
 }
 

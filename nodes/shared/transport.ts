@@ -361,11 +361,12 @@ export class DingTalkTransport {
 	 * API: no token goes with it, redirects are not followed, and the URL never appears in an error.
 	 * A file larger than `maxBytes` (by the size the host announces) is refused before it is read.
 	 */
-	async downloadSignedFile(
+	async downloadSignedFile<T>(
 		url: string,
 		itemIndex: number,
 		maxBytes: number,
-	): Promise<SignedDownload> {
+		consume: (download: SignedDownload) => Promise<T>,
+	): Promise<T> {
 		const problem = signedUrlProblem(url, this.credentials.region === 'custom');
 		if (problem) {
 			throw this.fileHostError(
@@ -413,7 +414,29 @@ export class DingTalkTransport {
 						itemIndex,
 					);
 				}
-				return { stream, size, head: await peekHead(stream as never) };
+				let head: Buffer;
+				try {
+					head = await peekHead(stream as never);
+				} catch (error) {
+					throw this.brokenDownload(error, 0, itemIndex);
+				}
+				// Counted as they are handed on, whatever the host announced: a chunked answer has no size.
+				const watch = watchBytes(stream as never, maxBytes);
+				try {
+					return await consume({ stream, size, head });
+				} catch (error) {
+					if (watch.overLimit) {
+						throw this.fileHostError(
+							`The file is larger than the ${maxBytes.toLocaleString('en-US')} bytes allowed by "Max File Size"`,
+							'The download was stopped at the limit and nothing was kept. Raise the "Max File Size" option to download it.',
+							itemIndex,
+						);
+					}
+					if (this.cancelSignal?.aborted) throw this.cancelled(itemIndex);
+					// The reader's own failure (n8n's binary store) is not the download's.
+					if (watch.failure === undefined) throw asNodeError(error, this.ctx.getNode(), itemIndex);
+					throw this.brokenDownload(watch.failure, watch.bytes, itemIndex);
+				}
 			}
 			stream.destroy();
 			if (status >= 500 && attempt < this.options.maxRetries) {
@@ -510,6 +533,14 @@ export class DingTalkTransport {
 		size: number,
 		itemIndex: number,
 	): Promise<void> {
+		const problem = signedUrlProblem(upload.url, this.credentials.region === 'custom');
+		if (problem) {
+			throw this.fileHostError(
+				'DingTalk gave an upload address the node does not send the file to',
+				`The address was refused because ${problem}. Nothing was stored.`,
+				itemIndex,
+			);
+		}
 		const { headers, sendsContentType } = signedUploadHeaders(upload.headers, size);
 		for (let attempt = 0; ; attempt++) {
 			let response: { statusCode: number; body: unknown };
@@ -817,6 +848,16 @@ export class DingTalkTransport {
 		return nodeApiError(this.ctx, { fileHost: message }, message, description, itemIndex, httpCode);
 	}
 
+	/** A download whose connection broke after `bytes` bytes: the node's words, never the URL. */
+	private brokenDownload(error: unknown, bytes: number, itemIndex: number): NodeApiError {
+		const code = networkCodeOf(error) ?? 'ERROR';
+		return this.fileHostError(
+			`The download from DingTalk's file host broke off after ${bytes.toLocaleString('en-US')} bytes: ${NETWORK_ERROR_WORDS[code] ?? 'the connection failed'}`,
+			`Network error ${code}. Nothing was kept; run the node again to get a fresh download link.`,
+			itemIndex,
+		);
+	}
+
 	private cancelled(itemIndex?: number): NodeOperationError {
 		return new NodeOperationError(this.ctx.getNode(), 'The execution was cancelled', { itemIndex });
 	}
@@ -844,6 +885,12 @@ function nodeApiError(
 	error.message = message;
 	error.description = description;
 	return error;
+}
+
+/** An error as n8n shows it: n8n's own errors as they are, anything else wrapped, its message kept. */
+function asNodeError(error: unknown, node: INode, itemIndex: number): Error {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	return new NodeOperationError(node, error as Error, { itemIndex });
 }
 
 /** A failed token fetch reduced to DingTalk's reason or the network code: the raw error is dropped. */
@@ -874,6 +921,37 @@ async function waitUnlessCancelled(ms: number, signal?: AbortSignal): Promise<bo
 	} finally {
 		signal.removeEventListener('abort', onAbort);
 	}
+}
+
+/**
+ * Counts the bytes a download's stream hands to its reader, however it is read (piped, iterated or
+ * listened to: each chunk is emitted as `data`), and stops it with an error past `maxBytes`. It watches
+ * the stream's events instead of adding a listener, which would set the stream flowing before its
+ * reader is attached.
+ */
+function watchBytes(
+	stream: {
+		emit(event: string | symbol, ...args: unknown[]): boolean;
+		destroy(error?: Error): void;
+	},
+	maxBytes: number,
+): { bytes: number; overLimit: boolean; failure: unknown } {
+	const watch = { bytes: 0, overLimit: false, failure: undefined as unknown };
+	const emit = stream.emit.bind(stream);
+	stream.emit = (event, ...args) => {
+		if (event === 'data' && !watch.overLimit) {
+			watch.bytes += (args[0] as Buffer).length;
+			if (watch.bytes > maxBytes) {
+				watch.overLimit = true;
+				stream.destroy(new Error('the file is larger than Max File Size'));
+				return false;
+			}
+		} else if (event === 'error') {
+			watch.failure ??= args[0] ?? new Error('the download failed');
+		}
+		return emit(event, ...args);
+	};
+	return watch;
 }
 
 /** The first bytes of a download, read and put back so the stream still yields the whole file. */

@@ -540,10 +540,9 @@ export function streamAckOf(frame: StreamFrame): string {
 	});
 }
 
-/** Reconnecting: 1 s × 2^n plus up to 1 s of jitter, at most 60 s, as DingTalk's own Stream clients do. */
+/** Reconnecting: 1 s × 2^n, at most 60 s, as DingTalk's own Stream clients do. */
 export const STREAM_RECONNECT_BASE_MS = 1000;
 export const STREAM_RECONNECT_MAX_MS = 60_000;
-export const STREAM_RECONNECT_JITTER_MS = 1000;
 /**
  * ASSUMPTION: DingTalk does not publish how often its server pings. A connection is taken as dead when no
  * frame came for 3 of the ping intervals seen so far, or for 120 s before two pings have shown the interval.
@@ -596,6 +595,22 @@ export const CONVERSATION_TYPE_OF_CODE: Record<string, 'oneToOne' | 'group'> = {
 	'1': 'oneToOne',
 	'2': 'group',
 };
+/**
+ * The robot's own user ID and the sender's, in every message. ASSUMPTION: a message the robot itself sent
+ * (echoed to it) has the same value in both; DingTalk's pages name the fields but not this case.
+ */
+export const ROBOT_USER_ID_FIELD = 'chatbotUserId';
+export const SENDER_ID_FIELD = 'senderId';
+/** The message's reply address and its expiry (epoch ms). */
+export const SESSION_WEBHOOK_FIELD = 'sessionWebhook';
+export const SESSION_WEBHOOK_EXPIRY_FIELD = 'sessionWebhookExpiredTime';
+/**
+ * The hosts a message's reply address may point to (https only). ASSUMPTION: the international region's
+ * form on oapi.dingtalk.io; DingTalk's pages show only oapi.dingtalk.com.
+ */
+export const SESSION_WEBHOOK_HOSTS = ['oapi.dingtalk.com', 'oapi.dingtalk.io'];
+/** Outside a Custom region, the Stream endpoint must use TLS: its URL carries the ticket. */
+export const STREAM_ENDPOINT_SCHEME = 'wss:';
 /** ASSUMPTION: when DingTalk tells the robot the sender's union ID, it is in this field. */
 export const SENDER_UNION_ID_FIELD = 'senderUnionId';
 

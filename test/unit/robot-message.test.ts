@@ -6,14 +6,15 @@ import { reconnectDelay, silenceLimit, streamUrlOf } from '../../nodes/DingTalkR
 import {
 	attachmentsOf,
 	callbackSignatureProblem,
-	firstSighting,
-	forgetSighting,
 	parseRobotMessage,
-	passesFilters,
+	refusalOf,
 	robotMessageItem,
+	sessionWebhookProblem,
 	tidyRobotMessage,
+	withTrustedReplyAddress,
 	type RobotMessage,
 } from '../../nodes/shared/robotMessage';
+import { SEEN_IN_MEMORY, SEEN_SAVED, SeenMessages } from '../../nodes/shared/seenMessages';
 import { streamAckOf } from '../../nodes/shared/wire';
 
 const base = {
@@ -95,46 +96,124 @@ describe('parseRobotMessage', () => {
 	});
 });
 
-describe('passesFilters', () => {
-	const all = { messageTypes: [], chatType: 'all' as const, onlyWhenMentioned: false };
+describe('refusalOf', () => {
+	const all = {
+		messageTypes: [],
+		chatType: 'all' as const,
+		onlyWhenMentioned: false,
+		senderStaffIds: [],
+		conversationIds: [],
+	};
 	const group = message({ msgtype: 'text', conversationType: '2', isInAtList: false });
 	const oneToOne = message({ msgtype: 'file', conversationType: '1', isInAtList: undefined });
 	it.each([
-		['every message with no filter', all, group, true],
-		['a type not chosen', { ...all, messageTypes: ['file'] }, group, false],
-		['a type chosen', { ...all, messageTypes: ['file'] }, oneToOne, true],
+		['every message with no filter', all, group, undefined],
+		['a type not chosen', { ...all, messageTypes: ['file'] }, group, 'its type is filtered out'],
+		['a type chosen', { ...all, messageTypes: ['file'] }, oneToOne, undefined],
 		[
 			'a group message for one-to-one only',
 			{ ...all, chatType: 'oneToOne' as const },
 			group,
-			false,
+			'its chat type is filtered out',
 		],
 		[
 			'a one-to-one message for groups only',
 			{ ...all, chatType: 'group' as const },
 			oneToOne,
-			false,
+			'its chat type is filtered out',
 		],
 		[
 			'a group message without @ when a mention is needed',
 			{ ...all, onlyWhenMentioned: true },
 			group,
-			false,
+			'it does not @-mention the robot',
 		],
 		[
 			'a group message with @ when a mention is needed',
 			{ ...all, onlyWhenMentioned: true },
 			{ ...group, isInAtList: true },
-			true,
+			undefined,
 		],
 		[
 			'a one-to-one message when a mention is needed',
 			{ ...all, onlyWhenMentioned: true },
 			oneToOne,
-			true,
+			undefined,
+		],
+		['an allowed sender', { ...all, senderStaffIds: ['x', 'staff1'] }, group, undefined],
+		[
+			'a sender not allowed',
+			{ ...all, senderStaffIds: ['someoneElse'] },
+			group,
+			'its sender is not among the allowed senders',
+		],
+		[
+			'a message without a staff ID when senders are listed',
+			{ ...all, senderStaffIds: ['staff1'] },
+			message({ msgtype: 'text', senderStaffId: undefined }),
+			'its sender is not among the allowed senders',
+		],
+		['an allowed chat', { ...all, conversationIds: ['cidGroup=='] }, group, undefined],
+		[
+			'a chat not allowed',
+			{ ...all, conversationIds: ['cidOther=='] },
+			group,
+			'its chat is not among the allowed chats',
+		],
+		[
+			"the robot's own message, whatever the filters",
+			all,
+			message({ msgtype: 'text', senderId: '$:robot', chatbotUserId: '$:robot' }),
+			"it is the robot's own message",
+		],
+		[
+			"someone else's message names the robot too",
+			all,
+			message({ msgtype: 'text', senderId: '$:alice', chatbotUserId: '$:robot' }),
+			undefined,
 		],
 	])('%s', (_name, filters, input, expected) => {
-		expect(passesFilters(input, filters)).toBe(expected);
+		expect(refusalOf(input, filters)).toBe(expected);
+	});
+});
+
+describe('the reply address (sessionWebhook)', () => {
+	it.each([
+		['https://oapi.dingtalk.com/robot/sendBySession?session=ab12', [], undefined],
+		['https://oapi.dingtalk.io/robot/sendBySession?session=ab12', [], undefined],
+		['http://oapi.dingtalk.com/robot/sendBySession?session=ab12', [], 'not to DingTalk'],
+		['https://oapi.dingtalk.com:8443/robot/sendBySession', [], 'not to DingTalk'],
+		['https://oapi.dingtalk.com.evil.example/robot/sendBySession', [], 'not to DingTalk'],
+		['https://user:pw@oapi.dingtalk.com/robot/sendBySession', [], 'user name or password'],
+		['https://evil.example/collect', [], 'not to DingTalk'],
+		['http://127.0.0.1:3900/robot/sendBySession?session=1', [], 'not to DingTalk'],
+		['http://127.0.0.1:3900/robot/sendBySession?session=1', ['127.0.0.1:3900'], undefined],
+		['not a url', [], 'not a URL'],
+	])('%s with own hosts %j', (url, ownHosts, problem) => {
+		const found = sessionWebhookProblem(url, ownHosts);
+		if (problem === undefined) expect(found).toBeUndefined();
+		else expect(found).toContain(problem);
+	});
+
+	it("a foreign one is left out of the message, with its expiry, and reported; DingTalk's is kept", () => {
+		const reasons: string[] = [];
+		const foreign = message({
+			msgtype: 'text',
+			sessionWebhook: 'https://evil.example/collect',
+			sessionWebhookExpiredTime: 1,
+		});
+		const kept = withTrustedReplyAddress(foreign, [], (reason) => reasons.push(reason));
+		expect(kept).not.toHaveProperty('sessionWebhook');
+		expect(kept).not.toHaveProperty('sessionWebhookExpiredTime');
+		expect(tidyRobotMessage(kept).raw).not.toHaveProperty('sessionWebhook');
+		expect(kept.msgId).toBe(foreign.msgId);
+		expect(reasons).toEqual(['it points to https://evil.example, not to DingTalk']);
+		const dingTalk = message({
+			msgtype: 'text',
+			sessionWebhook: 'https://oapi.dingtalk.com/robot/sendBySession?session=1',
+		});
+		expect(withTrustedReplyAddress(dingTalk, [], () => reasons.push('no'))).toBe(dingTalk);
+		expect(reasons).toHaveLength(1);
 	});
 });
 
@@ -192,27 +271,94 @@ describe('robotMessageItem', () => {
 	});
 });
 
-describe('firstSighting', () => {
-	it('is true once per ID, across frame and message IDs, and forgets on request', () => {
-		const store: IDataObject = {};
-		expect(firstSighting(store, ['frame:1', 'message:a'], 1000)).toBe(true);
-		expect(firstSighting(store, ['frame:1', 'message:b'], 1001)).toBe(false);
-		expect(firstSighting(store, ['frame:2', 'message:a'], 1002)).toBe(false);
-		expect(firstSighting(store, ['', 'message:c'], 1003)).toBe(true);
-		forgetSighting(store, ['message:c']);
-		expect(firstSighting(store, ['message:c'], 1004)).toBe(true);
+describe('SeenMessages', () => {
+	it('knows a message once remembered, and hands a message on once while its first copy is handled', async () => {
+		const seen = new SeenMessages();
+		let release!: (taken: boolean) => void;
+		let starts = 0;
+		const start = () => {
+			starts++;
+			return new Promise<boolean>((resolve) => (release = resolve));
+		};
+		const first = seen.once('a', () => 1000, start);
+		const copy = seen.once('a', () => 1001, start);
+		expect(starts).toBe(1);
+		release(true);
+		expect(await first).toBe(true);
+		expect(await copy).toBe(true);
+		expect(seen.has('a', 1002)).toBe(true);
+		expect(await seen.once('a', () => 1003, start)).toBe(true);
+		expect(starts).toBe(1);
 	});
 
-	it('keeps at most 2,000 IDs for a day, dropping the oldest', () => {
+	it('a message n8n did not take is not remembered: the next copy starts again', async () => {
+		const seen = new SeenMessages();
+		expect(
+			await seen.once(
+				'b',
+				() => 1,
+				async () => false,
+			),
+		).toBe(false);
+		expect(seen.has('b', 2)).toBe(false);
+		expect(
+			await seen.once(
+				'b',
+				() => 3,
+				async () => true,
+			),
+		).toBe(true);
+		expect(seen.has('b', 4)).toBe(true);
+	});
+
+	it("keeps a day of IDs in memory, at most 5,000, and saves the last hour's, at most 1,000", () => {
 		const store: IDataObject = {};
-		for (let i = 0; i < 2100; i++) firstSighting(store, [`message:${i}`], i);
-		const kept = Object.keys(store.seenMessages as object);
-		expect(kept).toHaveLength(2000);
-		expect(kept).not.toContain('message:0');
-		expect(firstSighting(store, ['message:2099'], 3000)).toBe(false);
-		expect(firstSighting(store, ['message:2099'], 2099 + 24 * 3600 * 1000 + 1)).toBe(false);
-		firstSighting(store, ['message:new'], 2099 + 24 * 3600 * 1000 + 1);
-		expect(Object.keys(store.seenMessages as object)).toEqual(['message:new']);
+		const seen = new SeenMessages(store);
+		for (let i = 0; i < 6000; i++) seen.remember(`m${i}`, i);
+		expect(seen.size).toEqual({ inMemory: SEEN_IN_MEMORY.atMost, saved: SEEN_SAVED.atMost });
+		expect(seen.has('m999', 6000)).toBe(false);
+		expect(seen.has('m1000', 6000)).toBe(true);
+		const saved = Object.keys(store.seenMessages as object);
+		expect(saved).toHaveLength(1000);
+		expect(saved[0]).toBe('message:m5000');
+		// An hour later only the newest is saved; a day later none is known.
+		seen.remember('late', 6000 + SEEN_SAVED.forMs);
+		expect(Object.keys(store.seenMessages as object)).toEqual(['message:late']);
+		expect(seen.has('m5999', 5999 + SEEN_IN_MEMORY.forMs)).toBe(false);
+	});
+
+	it('survives a restart through the store, dropping the frame IDs an older version kept', () => {
+		const store: IDataObject = {
+			seenMessages: { 'frame:f1': 5, 'message:b': 20, 'message:a': 10 },
+		};
+		const restarted = new SeenMessages(store);
+		expect(restarted.has('a', 30)).toBe(true);
+		expect(restarted.has('b', 30)).toBe(true);
+		expect(restarted.has('f1', 30)).toBe(false);
+		expect(store.seenMessages).toEqual({ 'message:a': 10, 'message:b': 20 });
+	});
+
+	it('costs the same per message however many are kept: the saved map is changed in place, never rebuilt', () => {
+		const store: IDataObject = {};
+		const seen = new SeenMessages(store);
+		for (let i = 0; i < 1000; i++) seen.remember(`warm${i}`, i);
+		let changes = 0;
+		const counted = new Proxy(store.seenMessages as Record<string, number>, {
+			set: (target, key, value) => {
+				changes++;
+				return Reflect.set(target, key, value);
+			},
+			deleteProperty: (target, key) => {
+				changes++;
+				return Reflect.deleteProperty(target, key);
+			},
+		});
+		store.seenMessages = counted;
+		for (let i = 0; i < 3000; i++) seen.remember(`m${i}`, 1000 + i);
+		// One ID added and one dropped per message, however many are kept.
+		expect(changes).toBe(2 * 3000);
+		expect(store.seenMessages).toBe(counted);
+		expect(Object.keys(counted)).toHaveLength(SEEN_SAVED.atMost);
 	});
 });
 
@@ -272,11 +418,13 @@ describe('Stream details', () => {
 		});
 	});
 
-	it('waits 1 s × 2^n plus up to 1 s before reconnecting, at most about a minute', () => {
-		expect(reconnectDelay(0, () => 0)).toBe(1000);
-		expect(reconnectDelay(0, () => 0.999)).toBeCloseTo(1999, 0);
-		expect(reconnectDelay(3, () => 0)).toBe(8000);
-		expect(reconnectDelay(20, () => 0.5)).toBe(60500);
+	it('waits half to all of 1 s × 2^n before reconnecting, at most a minute', () => {
+		expect(reconnectDelay(0, () => 0)).toBe(500);
+		expect(reconnectDelay(0, () => 1)).toBe(1000);
+		expect(reconnectDelay(3, () => 0)).toBe(4000);
+		expect(reconnectDelay(3, () => 0.5)).toBe(6000);
+		expect(reconnectDelay(20, () => 1)).toBe(60_000);
+		expect(reconnectDelay(20, () => 0)).toBe(30_000);
 	});
 
 	it('calls a connection silent after three ping intervals, or two minutes before pings show one', () => {

@@ -1,7 +1,8 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/no-restricted-globals */
 // The transport's rules with scripted answers: each test asserts the exact requests and their count,
 // so a regression shows in milliseconds and names the rule.
-import { Readable } from 'stream';
+import { Readable, Writable } from 'stream';
+import { pipeline } from 'stream/promises';
 import { inspect } from 'util';
 import type { IDataObject } from 'n8n-workflow';
 import { DingTalk } from '../../nodes/DingTalk/DingTalk.node';
@@ -606,7 +607,7 @@ describe('requests go where the user pointed them', () => {
 				script(() => OK),
 			);
 			const transport = await transportFor(fake);
-			const { error } = await settle(transport.downloadSignedFile(url, 0, 1024));
+			const { error } = await settle(transport.downloadSignedFile(url, 0, 1024, readAll));
 			expect(fake.requests).toHaveLength(0);
 			const shown = error as Error & { description: string };
 			expect(shown.message).toBe('DingTalk gave a download link the node does not fetch');
@@ -625,13 +626,11 @@ describe('requests go where the user pointed them', () => {
 		}));
 		const transport = await transportFor(fake);
 		const { value } = await settle(
-			transport.downloadSignedFile('http://127.0.0.1:3902/a.file?Signature=x', 0, 1024),
+			transport.downloadSignedFile('http://127.0.0.1:3902/a.file?Signature=x', 0, 1024, readAll),
 		);
 		expect(value?.size).toBe(25);
 		expect(value?.head.toString()).toBe('%PDF-1.4 rest of the file');
-		let whole = '';
-		for await (const chunk of value!.stream) whole += chunk.toString();
-		expect(whole).toBe('%PDF-1.4 rest of the file');
+		expect(value?.whole.toString()).toBe('%PDF-1.4 rest of the file');
 		expect(fake.requests).toHaveLength(1);
 		expect(fake.requests[0]).toMatchObject({ kind: 'file', headers: {} });
 		expect(fake.requests[0].options.disableFollowRedirect).toBe(true);
@@ -651,14 +650,151 @@ describe('requests go where the user pointed them', () => {
 			headers: { 'content-length': '5000' },
 		}));
 		const { error } = await settle(
-			(await transportFor(fake)).downloadSignedFile('http://127.0.0.1/a.file', 0, 4096),
+			(await transportFor(fake)).downloadSignedFile('http://127.0.0.1/a.file', 0, 4096, readAll),
 		);
 		expect((error as Error).message).toBe(
 			'The file is 5,000 bytes, more than the 4,096 bytes allowed by "Max File Size"',
 		);
 		expect(read).toBe(false);
 	});
+
+	/** A host that sends `chunks` with no size announced, then fails with `failure` if given. */
+	const chunkedHost = (chunks: number, failure?: Error) => {
+		const served = { chunks: 0 };
+		const body = Readable.from(
+			(async function* () {
+				for (let i = 0; i < chunks; i++) {
+					served.chunks++;
+					yield Buffer.alloc(1024, i === 0 ? 0x25 : 0x61);
+				}
+				if (failure) throw failure;
+			})(),
+		);
+		return { served, answer: () => ({ statusCode: 200, body, headers: {} }) };
+	};
+
+	it.each([
+		['read by a listener, as n8n keeps a file in memory', readByListener],
+		['piped, as n8n writes a file to disk', readByPipe],
+		['iterated', readAll],
+	])(
+		'a file with no announced size is stopped at Max File Size as it arrives (%s)',
+		async (_how, read) => {
+			const host = chunkedHost(1000);
+			const fake = new FakeN8n(freshApp(), host.answer);
+			const { error } = await settle(
+				(await transportFor(fake)).downloadSignedFile('http://127.0.0.1/a.file', 0, 10_000, read),
+			);
+			expect((error as Error).message).toBe(
+				'The file is larger than the 10,000 bytes allowed by "Max File Size"',
+			);
+			expect((error as Error & { description: string }).description).toMatch(
+				/stopped at the limit and nothing was kept/,
+			);
+			// Stopped at the limit: what was read ahead is a few chunks, not the whole 1 MB.
+			expect(host.served.chunks).toBeLessThan(100);
+		},
+	);
+
+	it.each([
+		['read by a listener', readByListener],
+		['piped', readByPipe],
+		['iterated', readAll],
+	])('a file within Max File Size with no announced size comes whole (%s)', async (_how, read) => {
+		const host = chunkedHost(8);
+		const fake = new FakeN8n(freshApp(), host.answer);
+		const { value } = await settle(
+			(await transportFor(fake)).downloadSignedFile('http://127.0.0.1/a.file', 0, 8192, read),
+		);
+		expect(value?.whole.length).toBe(8192);
+		expect(value?.size).toBeUndefined();
+	});
+
+	it("a connection cut mid-file gets the node's own error, saying how far it came, with no URL", async () => {
+		const host = chunkedHost(
+			3,
+			networkError('ECONNRESET', 'aborted http://127.0.0.1/a.file?Signature=x'),
+		);
+		const fake = new FakeN8n(freshApp(), host.answer);
+		const { error } = await settle(
+			(await transportFor(fake)).downloadSignedFile(
+				'http://127.0.0.1/a.file?Signature=x',
+				0,
+				1_000_000,
+				readByListener,
+			),
+		);
+		const shown = error as Error & { description: string };
+		expect(shown.message).toBe(
+			"The download from DingTalk's file host broke off after 3,072 bytes: the connection was cut before an answer came",
+		);
+		expect(shown.description).toBe(
+			'Network error ECONNRESET. Nothing was kept; run the node again to get a fresh download link.',
+		);
+		expect(JSON.stringify(error)).not.toContain('Signature=x');
+	});
+
+	it.each([
+		['http://169.254.169.254/latest/meta-data', 'china'],
+		['http://10.0.0.5/bucket/key', 'international'],
+		['ftp://storage.example/key', 'custom'],
+	])('a signed upload address %s is not sent to with the %s region', async (url, region) => {
+		const fake = new FakeN8n(
+			freshApp({ region }),
+			script(() => OK),
+		);
+		const transport = await transportFor(fake);
+		const { error } = await settle(
+			transport.putSignedFile({ url, headers: {} }, async () => Buffer.from('x'), 1, 0),
+		);
+		expect(fake.requests).toHaveLength(0);
+		const shown = error as Error & { description: string };
+		expect(shown.message).toBe(
+			'DingTalk gave an upload address the node does not send the file to',
+		);
+		expect(shown.description).toMatch(
+			/^The address was refused because (it points to|its scheme is)/,
+		);
+		expect(shown.description).not.toContain(url);
+	});
 });
+
+type Download = Parameters<Parameters<DingTalkTransport['downloadSignedFile']>[3]>[0];
+
+/** Reads a download as n8n's binary helpers do, in one of their ways, and hands back what came. */
+async function readAll(download: Download) {
+	const chunks: Buffer[] = [];
+	for await (const chunk of download.stream) chunks.push(chunk);
+	return { ...download, whole: Buffer.concat(chunks) };
+}
+
+async function readByListener(download: Download) {
+	const stream = download.stream as unknown as Readable;
+	// n8n attaches its reader after awaiting other work: nothing may flow before that.
+	await new Promise((resolve) => setTimeout(resolve, 20));
+	const whole = await new Promise<Buffer>((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+		stream.once('end', () => resolve(Buffer.concat(chunks)));
+		stream.once('error', reject);
+	});
+	return { ...download, whole };
+}
+
+async function readByPipe(download: Download) {
+	const chunks: Buffer[] = [];
+	await new Promise((resolve) => setTimeout(resolve, 20));
+	await pipeline(
+		download.stream as unknown as Readable,
+		new Writable({
+			write(chunk: Buffer, _encoding, done) {
+				chunks.push(chunk);
+				done();
+			},
+		}),
+	);
+	return { ...download, whole: Buffer.concat(chunks) };
+}
 
 describe('error guidance', () => {
 	it.each([

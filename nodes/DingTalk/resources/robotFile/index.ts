@@ -1,9 +1,4 @@
-import {
-	NodeOperationError,
-	type IBinaryData,
-	type IDataObject,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { type IBinaryData, type IDataObject, type INodeProperties } from 'n8n-workflow';
 import {
 	binarySizeOf,
 	extensionOf,
@@ -70,7 +65,7 @@ const robotFileFields: INodeProperties[] = [
 		typeOptions: { minValue: 1 },
 		default: DEFAULT_MAX_DOWNLOAD_MB,
 		description:
-			'The largest file to download, in MB of 1,048,576 bytes; a larger one is refused before it is read. DingTalk media are at most 20 MB.',
+			'The largest file to download, in MB of 1,048,576 bytes: a larger one is refused before it is read when DingTalk says its size, and stopped at the limit otherwise. DingTalk media are at most 20 MB.',
 		displayOptions: { show: { ...showForDownload, downloadContent: [true] } },
 	},
 ];
@@ -108,22 +103,20 @@ export async function robotFileAsBinary(
 	itemIndex: number,
 	maxBytes: number,
 ): Promise<{ json: IDataObject; binary: IBinaryData }> {
-	const download = await transport.downloadSignedFile(downloadUrl, itemIndex, maxBytes);
-	const fileName = restoreFileName(requestedName, downloadUrl, download.head);
-	const mimeType = mimeTypeOfExtension(extensionOf(fileName)) ?? 'application/octet-stream';
-	const binary = await ctx.helpers.prepareBinaryData(download.stream as never, fileName, mimeType);
-	const fileSize = download.size ?? (await binarySizeOf(ctx, binary));
-	if (fileSize > maxBytes) {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			`The file is ${fileSize.toLocaleString('en-US')} bytes, more than the ${maxBytes.toLocaleString('en-US')} bytes allowed by "Max File Size"`,
-			{ itemIndex, description: 'Raise the "Max File Size" option to download it.' },
+	return await transport.downloadSignedFile(downloadUrl, itemIndex, maxBytes, async (download) => {
+		const fileName = restoreFileName(requestedName, downloadUrl, download.head);
+		const mimeType = mimeTypeOfExtension(extensionOf(fileName)) ?? 'application/octet-stream';
+		const binary = await ctx.helpers.prepareBinaryData(
+			download.stream as never,
+			fileName,
+			mimeType,
 		);
-	}
-	return {
-		json: { fileName, fileExtension: extensionOf(fileName), mimeType, fileSize },
-		binary,
-	};
+		const fileSize = download.size ?? (await binarySizeOf(ctx, binary));
+		return {
+			json: { fileName, fileExtension: extensionOf(fileName), mimeType, fileSize },
+			binary,
+		};
+	});
 }
 
 /** Downloads the file of a robot message (its download code) as Robot File > Download does, through the transport. */

@@ -1,0 +1,28 @@
+/** Runs work with at most `limit` pieces in flight; the rest wait their turn, first come first served. */
+export type Limiter = <T>(work: () => Promise<T>) => Promise<T>;
+
+export function createLimiter(limit: number): Limiter {
+	let running = 0;
+	const waiting: Array<() => void> = [];
+	const acquire = async () => {
+		if (running < Math.max(1, limit)) {
+			running++;
+			return;
+		}
+		// The slot is handed over by release: `running` stays as it is.
+		await new Promise<void>((resolve) => waiting.push(resolve));
+	};
+	const release = () => {
+		const next = waiting.shift();
+		if (next) next();
+		else running--;
+	};
+	return async (work) => {
+		await acquire();
+		try {
+			return await work();
+		} finally {
+			release();
+		}
+	};
+}

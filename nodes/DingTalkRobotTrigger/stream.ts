@@ -96,6 +96,7 @@ export const STREAM_MAX_DATA_BYTES = 1024 * 1024;
 // On close, messages already being handed to n8n get this long to be taken and acknowledged.
 export const STREAM_CLOSE_WAIT_MS = 5000;
 const REMEMBERED_PING_GAPS = 5;
+const WATCHDOG_TICK_MS = 1000;
 const NORMAL_CLOSURE = 1000;
 const OPEN = 1;
 
@@ -265,7 +266,8 @@ export class RobotStream {
 						);
 						return;
 					}
-					await clock.sleep(deadline - now, watchdog.signal);
+					// At least once a second: the limit shrinks once pings show their interval.
+					await clock.sleep(Math.min(deadline - now, WATCHDOG_TICK_MS), watchdog.signal);
 				}
 			};
 			void watch();

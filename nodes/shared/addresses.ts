@@ -1,3 +1,5 @@
+import { STREAM_ENDPOINT_SCHEME } from './wire';
+
 /**
  * Where a signed download URL may point. DingTalk's file hosts are public: a link to a loopback,
  * private, link-local or cloud-metadata address is refused, so a forged or mistaken link cannot make
@@ -64,4 +66,26 @@ export function signedUrlProblem(url: string, allowOwnHosts: boolean): string | 
 	return isPrivate
 		? `it points to ${host}, a loopback, private, link-local or metadata address, and DingTalk's file hosts are public (a Custom region allows your own hosts)`
 		: undefined;
+}
+
+/**
+ * Why a Stream endpoint DingTalk gave is not connected to, or undefined when it may be: outside a Custom
+ * region it must use TLS, since its URL carries the ticket; never a user name or password.
+ */
+export function streamEndpointProblem(
+	endpoint: string,
+	allowOwnHosts: boolean,
+): string | undefined {
+	let parsed: URL;
+	try {
+		parsed = new URL(endpoint);
+	} catch {
+		return 'it is not a valid URL';
+	}
+	if (parsed.username || parsed.password) return 'it carries a user name or password';
+	const allowed = allowOwnHosts ? ['ws:', 'wss:'] : [STREAM_ENDPOINT_SCHEME];
+	if (!allowed.includes(parsed.protocol)) {
+		return `its scheme is ${parsed.protocol.replace(':', '')}, and the ticket goes only over ${allowed.map((scheme) => scheme.replace(':', '')).join(' or ')}`;
+	}
+	return undefined;
 }

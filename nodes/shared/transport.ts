@@ -11,7 +11,7 @@ import {
 	type IWebhookFunctions,
 	type JsonObject,
 } from 'n8n-workflow';
-import { signedUrlProblem } from './addresses';
+import { signedUrlProblem, streamEndpointProblem } from './addresses';
 import {
 	bookCall,
 	delayBeforeNextCall,
@@ -504,13 +504,17 @@ export class DingTalkTransport {
 		const verdict = classifyAnswer('new', answer);
 		if (verdict.kind === 'ok') {
 			const { endpoint, ticket } = (answer.body ?? {}) as { endpoint?: unknown; ticket?: unknown };
-			if (typeof endpoint === 'string' && endpoint !== '' && typeof ticket === 'string' && ticket) {
-				return { ok: true, endpoint, ticket };
-			}
+			const granted =
+				typeof endpoint === 'string' && endpoint !== '' && typeof ticket === 'string' && ticket;
+			const problem = granted
+				? streamEndpointProblem(endpoint, this.credentials.region === 'custom')
+				: 'the answer has no endpoint and ticket';
+			if (granted && !problem) return { ok: true, endpoint, ticket };
+			// Tried again with backoff: the next answer may hold another endpoint.
 			const failure: DingTalkFailure = {
 				status: answer.status,
-				code: 'unexpectedAnswer',
-				message: 'the answer has no endpoint and ticket',
+				code: granted ? 'streamEndpointRefused' : 'unexpectedAnswer',
+				message: granted ? `refused because ${problem}` : String(problem),
 			};
 			return { ok: false, final: false, error: this.apiError(failure, 0, call.path) };
 		}

@@ -318,6 +318,11 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 		action:
 			"A redirect would carry the access token and the request to another host. Point the credential's region or base URLs at DingTalk's API itself, or at a proxy that forwards requests instead of redirecting them.",
 	},
+	streamEndpointRefused: {
+		meaning: 'the Stream endpoint DingTalk gave was not connected to',
+		action:
+			"Outside a Custom region the node connects only over wss://, since the address carries the connection's ticket. It keeps trying with backoff; if this goes on, check that nothing between n8n and DingTalk (a proxy) rewrites DingTalk's answers.",
+	},
 	unexpectedAnswer: {
 		meaning: "the answer is not DingTalk's JSON",
 		action:

@@ -759,6 +759,47 @@ describe('requests go where the user pointed them', () => {
 	});
 });
 
+describe('the Stream endpoint', () => {
+	const gatewayAnswering = (endpoint: string) => () => ({
+		statusCode: 200,
+		body: { endpoint, ticket: 'ticket-0123456789' },
+	});
+
+	it.each([
+		[
+			'ws://wss-open-connection.dingtalk.com/connect',
+			'china',
+			/its scheme is ws, and the ticket goes only over wss/,
+		],
+		['https://wss-open-connection.dingtalk.com/connect', 'international', /its scheme is https/],
+		['wss://user:pw@gateway.example/connect', 'china', /user name or password/],
+	])(
+		'%s with the %s region is not connected to: the ticket never travels in clear',
+		async (endpoint, region, reason) => {
+			const fake = new FakeN8n(freshApp({ region }), gatewayAnswering(endpoint));
+			const grant = await (await transportFor(fake)).openStreamConnection();
+			expect(grant.ok).toBe(false);
+			if (grant.ok) return;
+			// Tried again later, with backoff: the next answer may hold another endpoint.
+			expect(grant.final).toBe(false);
+			expect(grant.error.message).toBe(
+				'DingTalk: the Stream endpoint DingTalk gave was not connected to [streamEndpointRefused]',
+			);
+			expect(grant.error.description).toMatch(reason);
+			expect(JSON.stringify(grant.error)).not.toContain('ticket-0123456789');
+		},
+	);
+
+	it.each([
+		['wss://wss-open-connection.dingtalk.com/connect', 'china'],
+		['ws://127.0.0.1:3904/connect', 'custom'],
+	])('%s with the %s region is connected to', async (endpoint, region) => {
+		const fake = new FakeN8n(freshApp({ region }), gatewayAnswering(endpoint));
+		const grant = await (await transportFor(fake)).openStreamConnection();
+		expect(grant).toEqual({ ok: true, endpoint, ticket: 'ticket-0123456789' });
+	});
+});
+
 type Download = Parameters<Parameters<DingTalkTransport['downloadSignedFile']>[3]>[0];
 
 /** Reads a download as n8n's binary helpers do, in one of their ways, and hands back what came. */

@@ -20,20 +20,41 @@ const DEFAULT_SETTINGS = {
 	redeliverAfterMs: 60_000,
 	// After a `disconnect` notice the server closes the connection about 10 s later.
 	disconnectGraceMs: 10_000,
+	// Tests only: close every connection right after its n-th ping (0: never), a gateway that pings and
+	// then hangs up, so clients reconnect again and again.
+	closeAfterPings: 0,
+	// Tests only: take the ticket at the upgrade and never answer, a gateway that accepts the TCP
+	// connection and then says nothing; the client has to give up on its own.
+	hangUpgrade: false,
+};
+const positive = ['a positive integer', (value) => Number.isInteger(value) && value > 0];
+// what each setting may be: [said in the error, check]
+const SETTING_RULES = {
+	pingIntervalMs: positive,
+	redeliverAfterMs: positive,
+	disconnectGraceMs: positive,
+	closeAfterPings: ['an integer >= 0', (value) => Number.isInteger(value) && value >= 0],
+	hangUpgrade: ['true or false', (value) => typeof value === 'boolean'],
 };
 const MEDIA_ONLY_ONE_TO_ONE = new Set(['audio', 'video', 'file']);
 const MESSAGE_TYPES = ['text', 'picture', 'audio', 'video', 'file', 'richText'];
 
+// senderNick of the robot's own messages
+const ROBOT_NICK = 'Sandbox robot';
 const SENDERS = {
 	alice: { staffId: 'manager4220', nick: 'Alice', unionId: DEMO.users.alice },
 	bob: { staffId: 'staff0002', nick: 'Bob', unionId: DEMO.users.bob },
 };
 
-const alnum = (length) =>
+const lettersOf = (bytes) =>
 	Array.from(
-		crypto.randomBytes(length),
+		bytes,
 		(b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[b % 62],
 	).join('');
+const alnum = (length) => lettersOf(crypto.randomBytes(length));
+// The same letters for the same text (at most 32): an id that stays put, as a robot's user id does.
+const stableAlnum = (text, length) =>
+	lettersOf(crypto.createHash('sha256').update(text).digest()).slice(0, length);
 
 // A small, well-formed MP4: an ftyp box and an mdat box of fixed bytes.
 function buildMp4() {
@@ -70,8 +91,10 @@ function createRobotGateway(sandbox) {
 	let unacked = new Map(); // frame messageId -> { appKey, item, connectionId, sentAt }
 	const deliveries = [];
 	const acks = [];
+	const hungUpgrades = []; // upgrades held unanswered while hangUpgrade is on: { appKey, time }
+	const heldSockets = new Set(); // their sockets, destroyed by stop() and reset()
 	let callbackUrls = new Map(); // appKey -> URL: the robot is in HTTP mode
-	const callbacks = []; // HTTP deliveries: { msgId, status }
+	const callbacks = []; // HTTP deliveries: { msgId, status, ms }
 	const timers = new Set();
 	let server;
 	let wss;
@@ -193,6 +216,10 @@ function createRobotGateway(sandbox) {
 			state.pings.set(messageId, opaque);
 			record.pingsSent++;
 			ws.send(frameOf('SYSTEM', 'ping', messageId, JSON.stringify({ opaque })));
+			if (settings.closeAfterPings > 0 && record.pingsSent >= settings.closeAfterPings) {
+				state.closingBy = 'server';
+				ws.close(1000, 'closing after pings');
+			}
 		}, settings.pingIntervalMs);
 		ws.on('message', (raw) => {
 			if (record.silent) return;
@@ -220,7 +247,14 @@ function createRobotGateway(sandbox) {
 			if (entry && entry.connectionId === record.id) {
 				unacked.delete(messageId);
 				record.acks++;
-				acks.push({ frameId: messageId, msgId: entry.item.msgId, connectionId: record.id });
+				// both times, so tests can measure how long the client took to acknowledge
+				acks.push({
+					frameId: messageId,
+					msgId: entry.item.msgId,
+					connectionId: record.id,
+					time: Date.now(),
+					deliveredAt: entry.sentAt,
+				});
 			}
 		});
 		ws.on('close', (code) => {
@@ -266,19 +300,20 @@ function createRobotGateway(sandbox) {
 		if (!live) return;
 		while (queue.length > 0) {
 			const item = queue.shift();
+			const now = Date.now();
 			item.attempts++;
 			unacked.set(item.frameId, {
 				appKey,
 				item,
 				connectionId: live.record.id,
-				sentAt: Date.now(),
+				sentAt: now,
 			});
 			deliveries.push({
 				msgId: item.msgId,
 				frameId: item.frameId,
 				connectionId: live.record.id,
 				attempt: item.attempts,
-				time: Date.now(),
+				time: now,
 			});
 			live.state.ws.send(
 				frameOf('CALLBACK', ROBOT_TOPIC, item.frameId, item.data, {
@@ -307,6 +342,10 @@ function createRobotGateway(sandbox) {
 		text,
 		fileName,
 		bytes,
+		size,
+		sessionWebhook,
+		conversationId,
+		fromRobot = false,
 	} = {}) {
 		if (!MESSAGE_TYPES.includes(type)) throw new Error(`unknown message type ${type}`);
 		const group = chat === 'group';
@@ -317,11 +356,18 @@ function createRobotGateway(sandbox) {
 		const person = SENDERS[sender] ?? SENDERS.alice;
 		const robotCode = appKey; // an internal app's robot code is its AppKey
 		const now = Date.now();
-		const chatbotUserId = `$:LWCP_v1:$${alnum(24)}`;
+		// A robot has one user id.
+		const chatbotUserId = `$:LWCP_v1:$${stableAlnum(`chatbot ${robotCode}`, 24)}`;
 		const attachments = [];
+		// content: { bytes } (kept, as served), or { size } generated on every download (hash only)
 		const media = (name, content) => {
-			const downloadCode = sandbox.issueDownloadCode({ fileName: name, bytes: content, robotCode });
-			const served = Buffer.from(content);
+			const downloadCode = sandbox.issueDownloadCode({ fileName: name, ...content, robotCode });
+			if (content.size !== undefined) {
+				const { sha256 } = sandbox.getSeed().downloadCodes.get(downloadCode);
+				attachments.push({ downloadCode, fileName: name, size: content.size, sha256 });
+				return downloadCode;
+			}
+			const served = Buffer.from(content.bytes);
 			attachments.push({
 				downloadCode,
 				fileName: name,
@@ -330,10 +376,16 @@ function createRobotGateway(sandbox) {
 			});
 			return downloadCode;
 		};
+		const sample = (name, content) => media(name, { bytes: content });
+		// the sender's own content: `size` generated bytes, or `bytes`, else the type's sample
+		const own = (name, fallback) =>
+			media(name, size === undefined ? { bytes: bytes ?? fallback } : { bytes, size });
 		const message = {
-			conversationId: group
-				? DEMO.group.openConversationId
-				: `cidp2p${crypto.createHash('md5').update(`${person.unionId} ${robotCode}`).digest('base64')}`,
+			conversationId:
+				conversationId ??
+				(group
+					? DEMO.group.openConversationId
+					: `cidp2p${crypto.createHash('md5').update(`${person.unionId} ${robotCode}`).digest('base64')}`),
 			conversationType: group ? '2' : '1',
 			...(group
 				? {
@@ -353,39 +405,47 @@ function createRobotGateway(sandbox) {
 			senderUnionId: person.unionId,
 			robotCode,
 			createAt: now,
-			sessionWebhook: `${sandbox.apiBaseUrl()}/robot/sendBySession?session=${alnum(32)}`,
+			sessionWebhook:
+				sessionWebhook ?? `${sandbox.apiBaseUrl()}/robot/sendBySession?session=${alnum(32)}`,
 			sessionWebhookExpiredTime: now + 90 * 60 * 1000,
 			msgtype: type,
 		};
+		if (fromRobot) {
+			// The robot's own message echoed to it: the robot is the sender, a robot has no staff or union ID.
+			message.senderId = chatbotUserId;
+			message.senderNick = ROBOT_NICK;
+			delete message.senderStaffId;
+			delete message.senderUnionId;
+		}
 		if (type === 'text') {
 			// In a group DingTalk leaves a space where the @-mention was.
 			message.text = { content: `${group ? ' ' : ''}${text ?? 'hello robot'}` };
 		} else if (type === 'picture') {
-			const code = media('', bytes ?? DEMO.files.photoPng.bytes);
+			const code = own('', DEMO.files.photoPng.bytes);
 			message.content = { downloadCode: code, pictureDownloadCode: `pic${code}` };
 		} else if (type === 'audio') {
 			message.content = {
-				downloadCode: media('', bytes ?? DEMO.files.voiceAmr.bytes),
+				downloadCode: own('', DEMO.files.voiceAmr.bytes),
 				duration: 2000,
 				recognition: text ?? 'hello robot',
 			};
 		} else if (type === 'video') {
 			message.content = {
-				downloadCode: media('', bytes ?? VIDEO_MP4),
+				downloadCode: own('', VIDEO_MP4),
 				duration: 5,
 				videoType: 'mp4',
 			};
 		} else if (type === 'file') {
 			const name = fileName ?? DEMO.files.reportPdf.name;
 			message.content = {
-				downloadCode: media(name, bytes ?? DEMO.files.reportPdf.bytes),
+				downloadCode: own(name, DEMO.files.reportPdf.bytes),
 				fileName: name,
 				spaceId: DEMO.group.space.spaceId,
 				fileId: String(crypto.randomInt(1e10, 1e11)),
 			};
 		} else {
-			const first = media('', DEMO.files.photoPng.bytes);
-			const second = media('', bytes ?? DEMO.files.photoPng.bytes);
+			const first = sample('', DEMO.files.photoPng.bytes);
+			const second = own('', DEMO.files.photoPng.bytes);
 			message.content = {
 				richText: [
 					{ text: text ?? 'two photos ' },
@@ -398,7 +458,10 @@ function createRobotGateway(sandbox) {
 		return { message, attachments };
 	}
 
-	/** POSTs a message to a URL as DingTalk's HTTP mode does: signed with `secret` unless told otherwise. */
+	/**
+	 * POSTs a message to a URL as DingTalk's HTTP mode does: signed with `secret` unless told otherwise.
+	 * Resolves `{ status, body, ms }`, `ms` from sending to the answer's headers (what DingTalk waits).
+	 */
 	function postCallback(url, message, { secret, timestamp = String(Date.now()), sign } = {}) {
 		const body = JSON.stringify(message);
 		const headers = {
@@ -408,11 +471,17 @@ function createRobotGateway(sandbox) {
 			sign: sign ?? callbackSign(timestamp, secret),
 		};
 		return new Promise((resolve, reject) => {
+			const started = performance.now();
 			const request = http.request(url, { method: 'POST', headers }, (response) => {
+				const ms = Math.round(performance.now() - started);
 				const chunks = [];
 				response.on('data', (chunk) => chunks.push(chunk));
 				response.on('end', () =>
-					resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString('utf8') }),
+					resolve({
+						status: response.statusCode,
+						body: Buffer.concat(chunks).toString('utf8'),
+						ms,
+					}),
 				);
 			});
 			request.on('error', reject);
@@ -427,6 +496,7 @@ function createRobotGateway(sandbox) {
 		deliveries,
 		acks,
 		callbacks,
+		hungUpgrades,
 		routes: { [STREAM_PATHS.open]: { public: true, handler: openConnection } },
 
 		get streamBaseUrl() {
@@ -449,6 +519,14 @@ function createRobotGateway(sandbox) {
 					socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
 					return;
 				}
+				if (settings.hangUpgrade) {
+					// the ticket is spent and nothing comes back, until the client gives up or the sandbox stops
+					hungUpgrades.push({ appKey: grant.appKey, time: Date.now() });
+					heldSockets.add(socket);
+					socket.on('close', () => heldSockets.delete(socket));
+					socket.on('error', () => {});
+					return;
+				}
 				wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, grant.appKey));
 			});
 			await new Promise((resolve, reject) => {
@@ -468,6 +546,8 @@ function createRobotGateway(sandbox) {
 				clearInterval(state.pingTimer);
 				state.ws.terminate();
 			}
+			// held upgrades would keep the server from closing
+			for (const socket of heldSockets) socket.destroy();
 			if (wss) wss.close();
 			if (server) {
 				await new Promise((resolve) => {
@@ -489,19 +569,24 @@ function createRobotGateway(sandbox) {
 				state.closingBy = 'dropped';
 				state.ws.terminate();
 			}
+			for (const socket of heldSockets) socket.destroy();
 			connections.length = 0;
 			deliveries.length = 0;
 			acks.length = 0;
 			callbacks.length = 0;
+			hungUpgrades.length = 0;
 			gateway.messages.clear();
 		},
 
-		/** Ping interval, redelivery delay and disconnect grace, in ms (new connections take the ping interval). */
+		/**
+		 * Ping interval, redelivery delay and disconnect grace in ms (new connections take the ping
+		 * interval), and the test faults closeAfterPings and hangUpgrade.
+		 */
 		configure(changes = {}) {
 			for (const [key, value] of Object.entries(changes)) {
-				if (!(key in DEFAULT_SETTINGS)) throw new Error(`unknown setting ${key}`);
-				if (!(Number.isInteger(value) && value > 0))
-					throw new Error(`${key} must be a positive integer`);
+				const rule = SETTING_RULES[key];
+				if (!rule) throw new Error(`unknown setting ${key}`);
+				if (!rule[1](value)) throw new Error(`${key} must be ${rule[0]}`);
 			}
 			settings = { ...settings, ...changes };
 			return { ...settings };
@@ -531,7 +616,7 @@ function createRobotGateway(sandbox) {
 			if (url) {
 				const secret = sandbox.getSeed().apps.get(appKey)?.secret;
 				const callback = await postCallback(url, built.message, { secret });
-				callbacks.push({ msgId: built.message.msgId, status: callback.status });
+				callbacks.push({ msgId: built.message.msgId, status: callback.status, ms: callback.ms });
 				return { ...built, callback };
 			}
 			const frameId = `${alnum(8)}_${alnum(4)}_${Date.now().toString(16)}`;
@@ -640,7 +725,11 @@ function createRobotGateway(sandbox) {
 						message,
 						frameId,
 						callback,
-						attachments: attachments.map(({ bytes, ...rest }) => ({ ...rest, size: bytes.length })),
+						// generated attachments have their size already
+						attachments: attachments.map(({ bytes, ...rest }) => ({
+							size: bytes?.length,
+							...rest,
+						})),
 					};
 				},
 				'POST /_sandbox/stream/drop': () => ({ dropped: gateway.dropConnections(body.appKey) }),

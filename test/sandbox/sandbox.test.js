@@ -95,6 +95,22 @@ async function upload({
 	});
 }
 
+// reads an answer's body as it arrives, hashing it; complete is false when the connection was cut
+async function readStream(res) {
+	const hash = crypto.createHash('sha256');
+	let received = 0;
+	let complete = true;
+	try {
+		for await (const chunk of res.body) {
+			hash.update(chunk);
+			received += chunk.length;
+		}
+	} catch {
+		complete = false;
+	}
+	return { received, sha256: hash.digest('hex'), complete };
+}
+
 async function downloadUrl(token, downloadCode = DEMO.downloadCodes.reportPdf) {
 	const res = await api(P.robotDownload, {
 		token,
@@ -722,6 +738,96 @@ describe('robot message file download and the file host', () => {
 		const gone = await call(good, { method: 'GET' });
 		expect(gone.status).toBe(404);
 		expect(gone.text).toContain('<Code>NoSuchKey</Code>');
+	});
+
+	test('a generated file (size, not bytes): hashed in well under 2 s at 100 MiB, streamed by the file host', async () => {
+		const size = 100 * MiB;
+		const started = Date.now();
+		const { attachments } = await sandbox.robot.sendMessage({
+			type: 'file',
+			fileName: 'big.bin',
+			size,
+		});
+		expect(Date.now() - started).toBeLessThan(2000);
+		const [big] = attachments;
+		expect(big).toEqual({
+			downloadCode: expect.any(String),
+			fileName: 'big.bin',
+			size,
+			sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+		});
+		const res = await fetch(await downloadUrl(token, big.downloadCode));
+		expect(res.status).toBe(200);
+		expect(res.headers.get('content-length')).toBe(String(size));
+		expect(await readStream(res)).toEqual({ received: size, sha256: big.sha256, complete: true });
+		// not a multiple of the 64 KiB chunks; the same bytes on every download of a code
+		const odd = sandbox.issueDownloadCode({ fileName: 'odd.bin', size: 100_001 });
+		const once = await readStream(await fetch(await downloadUrl(token, odd)));
+		const twice = await readStream(await fetch(await downloadUrl(token, odd)));
+		expect(once).toEqual({ received: 100_001, sha256: twice.sha256, complete: true });
+		const empty = await fetch(await downloadUrl(token, sandbox.issueDownloadCode({ size: 0 })));
+		expect(await readStream(empty)).toEqual({ received: 0, sha256: sha256(''), complete: true });
+		expect(() => sandbox.issueDownloadCode({ size: -1 })).toThrow(/size/);
+		expect(() => sandbox.issueDownloadCode({ size: 1, bytes: Buffer.from('x') })).toThrow(
+			/not both/,
+		);
+	});
+
+	test('setFileHost({ chunked: true }): downloads without Content-Length; reset() and the control API', async () => {
+		expect(() => sandbox.setFileHost({ chunked: 'yes' })).toThrow(/true or false/);
+		expect(sandbox.setFileHost({ chunked: true })).toEqual({ chunked: true });
+		const url = await downloadUrl(token);
+		const chunked = await fetch(url);
+		expect(chunked.headers.get('content-length')).toBeNull();
+		expect(chunked.headers.get('transfer-encoding')).toBe('chunked');
+		expect(await readStream(chunked)).toEqual({
+			received: DEMO.files.reportPdf.size,
+			sha256: DEMO.files.reportPdf.sha256,
+			complete: true,
+		});
+		const generated = await fetch(
+			await downloadUrl(token, sandbox.issueDownloadCode({ size: 5000 })),
+		);
+		expect(generated.headers.get('content-length')).toBeNull();
+		expect((await readStream(generated)).received).toBe(5000);
+		sandbox.reset();
+		token = await appToken();
+		const plain = await fetch(await downloadUrl(token));
+		expect(plain.headers.get('content-length')).toBe(String(DEMO.files.reportPdf.size));
+		await plain.arrayBuffer();
+		const control = await api('/_sandbox/file-host', { body: { chunked: true } });
+		expect(control.json).toEqual({ chunked: true });
+		expect((await api('/_sandbox/state', { method: 'GET' })).json.fileHost).toEqual({
+			chunked: true,
+		});
+		expect((await fetch(await downloadUrl(token))).headers.get('content-length')).toBeNull();
+	});
+
+	test("failNext({ path: '*', host: 'files' }, { cutAfterBytes }): 200 and the real headers, then the connection is cut", async () => {
+		expect(() => sandbox.failNext({ path: '*' }, { cutAfterBytes: 10 })).toThrow(/files/);
+		expect(() => sandbox.failNext({ path: '*', host: 'files' }, { cutAfterBytes: -1 })).toThrow(
+			/integer/,
+		);
+		sandbox.failNext({ path: '*', host: 'files' }, { cutAfterBytes: 1000 });
+		const url = await downloadUrl(token);
+		const cut = await fetch(url);
+		expect(cut.status).toBe(200);
+		expect(cut.headers.get('content-length')).toBe(String(DEMO.files.reportPdf.size));
+		expect(await readStream(cut)).toMatchObject({ received: 1000, complete: false });
+		expect(await readStream(await fetch(url))).toEqual({
+			received: DEMO.files.reportPdf.size,
+			sha256: DEMO.files.reportPdf.sha256,
+			complete: true,
+		});
+		// a generated file answered chunked, cut inside its fourth 64 KiB chunk
+		sandbox.setFileHost({ chunked: true });
+		sandbox.failNext({ path: '*', host: 'files' }, { cutAfterBytes: 200_000 });
+		const big = await fetch(await downloadUrl(token, sandbox.issueDownloadCode({ size: 5 * MiB })));
+		expect(big.headers.get('content-length')).toBeNull();
+		expect(await readStream(big)).toMatchObject({ received: 200_000, complete: false });
+		expect(sandbox.requests.filter((r) => r.host === 'files').map((r) => r.status)).toEqual([
+			200, 200, 200,
+		]);
 	});
 
 	test('a token sent to the file host is served but logged', async () => {

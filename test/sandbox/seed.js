@@ -28,6 +28,17 @@ function pseudoRandomBytes(length, seed) {
 	return out;
 }
 
+// Large files made up on the fly: an AES-128-CTR keystream keyed by a hash of `seed` (fast, native and
+// the same for the same seed), 64 KiB at a time, so a file of any size is never held whole in memory.
+const GENERATED_CHUNK = 64 * 1024;
+function* generatedContent(seed, size) {
+	const key = crypto.createHash('sha256').update(String(seed)).digest().subarray(0, 16);
+	const cipher = crypto.createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
+	const zeros = Buffer.alloc(GENERATED_CHUNK);
+	for (let left = size; left > 0; left -= GENERATED_CHUNK)
+		yield cipher.update(zeros.subarray(0, Math.min(left, GENERATED_CHUNK)));
+}
+
 // A small but well-formed one-page PDF (correct xref offsets), a few KB long
 function buildPdf() {
 	let text = 'BT /F1 11 Tf 56 780 Td 14 TL\n(Q3 report - DingTalk sandbox demo) Tj T*\n';
@@ -362,4 +373,4 @@ function seedState() {
 	return { apps, suites, scopes, users, spaces, conversations, robots, downloadCodes };
 }
 
-module.exports = { DEMO, ALL_SCOPES, seedState, sha256 };
+module.exports = { DEMO, ALL_SCOPES, seedState, sha256, generatedContent };

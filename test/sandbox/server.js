@@ -7,8 +7,9 @@
 const http = require('node:http');
 const crypto = require('node:crypto');
 const { Readable } = require('node:stream');
+const { pipeline } = require('node:stream/promises');
 const busboy = require('busboy');
-const { DEMO, seedState, sha256 } = require('./seed');
+const { DEMO, seedState, sha256, generatedContent } = require('./seed');
 const { createRobotGateway } = require('./robot');
 const { createStorage } = require('./storage');
 const { createRobotMessages } = require('./robot-messages');
@@ -319,7 +320,8 @@ function createSandbox(options = {}) {
 	let tokens = new Map(); // token -> {appKey, corpId, kind, expiresAt}
 	let currentAppToken = new Map(); // internal appKey -> its current token (reused while valid)
 	let rateWindows = new Map(); // "host appKey path" -> timestamps of counted calls
-	let downloads = new Map(); // file id -> {bytes, fileName, expires}
+	let downloads = new Map(); // file id -> {bytes | generated: {seed, size}, fileName, expires}
+	let fileHost = { chunked: false }; // how the file host answers downloads
 	let faults = [];
 	let tokenFetchCount = 0;
 	let everIssued = new Set(); // every token handed out, so tests can search outputs and logs for them
@@ -766,7 +768,12 @@ function createSandbox(options = {}) {
 		const id = alnum(32);
 		const path = `/${id}.file`;
 		const expires = Math.floor(Date.now() / 1000) + downloadUrlLifetimeSeconds;
-		downloads.set(id, { bytes: code.bytes, fileName: code.fileName, expires });
+		downloads.set(id, {
+			bytes: code.bytes,
+			generated: code.generated,
+			fileName: code.fileName,
+			expires,
+		});
 		const signature = signPath(path, expires);
 		apiOk(ctx, {
 			downloadUrl: `${baseUrls.fileBaseUrl}${path}?Expires=${expires}&Signature=${signature}`,
@@ -952,10 +959,53 @@ function createSandbox(options = {}) {
 			return ossError(ctx, 403, 'AccessDenied', 'Request has expired.');
 		const item = downloads.get(match[1]);
 		if (!item) return ossError(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
-		send(ctx, 200, item.bytes, 'application/octet-stream', {
+		const headers = {
 			'Content-Disposition': `attachment; filename="${match[1]}.file"`,
 			'x-oss-request-id': ctx.requestId,
+		};
+		const cutAfterBytes = ctx.fault?.cutAfterBytes;
+		if (item.bytes && !fileHost.chunked && cutAfterBytes === undefined)
+			return send(ctx, 200, item.bytes, 'application/octet-stream', headers);
+		return streamFile(ctx, item, headers, cutAfterBytes);
+	}
+
+	// A download written as the client takes it: generated content (never whole in memory), a chunked
+	// answer (no Content-Length), or a connection cut after `cutAfterBytes` bytes of the file.
+	async function streamFile(ctx, item, extraHeaders, cutAfterBytes) {
+		const { req, res } = ctx;
+		const size = item.generated ? item.generated.size : item.bytes.length;
+		ctx.entry.status = 200;
+		finalize(ctx);
+		res.writeHead(200, {
+			'Content-Type': 'application/octet-stream',
+			...(fileHost.chunked ? {} : { 'Content-Length': size }),
+			[REQUEST_ID_HEADER]: ctx.requestId,
+			...extraHeaders,
 		});
+		if (req.method === 'HEAD') return res.end();
+		const chunks = item.generated
+			? generatedContent(item.generated.seed, item.generated.size)
+			: [item.bytes];
+		const cut = cutAfterBytes !== undefined;
+		try {
+			await pipeline(Readable.from(firstBytes(chunks, cut ? cutAfterBytes : Infinity)), res, {
+				end: !cut,
+			});
+		} catch {
+			return; // the client went away
+		}
+		if (!cut) return;
+		// what was written still reaches the client, then the connection goes without ending the answer
+		res.flushHeaders();
+		res.socket?.destroySoon();
+	}
+
+	function* firstBytes(chunks, limit) {
+		for (const chunk of chunks) {
+			if (limit <= 0) return;
+			yield chunk.subarray(0, limit);
+			limit -= chunk.length;
+		}
 	}
 
 	// ---------- control API (on the API host, never logged) ----------
@@ -988,6 +1038,7 @@ function createSandbox(options = {}) {
 				tokenLifetimeSeconds,
 				rateLimit,
 				downloadUrlLifetimeSeconds,
+				fileHost,
 				...baseUrls,
 			}),
 			'POST /_sandbox/clear-log': () => api.clearLog(),
@@ -998,6 +1049,7 @@ function createSandbox(options = {}) {
 			'POST /_sandbox/token-lifetime': () => api.setTokenLifetime(body.seconds),
 			'POST /_sandbox/download-url-lifetime': () => api.setDownloadUrlLifetime(body.seconds),
 			'POST /_sandbox/fail-next': () => api.failNext(body.match, body.response, body.times),
+			'POST /_sandbox/file-host': () => api.setFileHost(body),
 			'POST /_sandbox/scopes': () =>
 				body.granted === false
 					? api.revokeScope(body.appKey, body.scope)
@@ -1084,8 +1136,9 @@ function createSandbox(options = {}) {
 		const ctx = newContext(hostName, req, res);
 		ctx.answerDelayMs = delay;
 		try {
-			const fault = takeFault(hostName, ctx.path);
-			if (fault && (await applyFault(ctx, fault))) return;
+			// a fault that does not answer for the handler (cutAfterBytes) stays on the context
+			ctx.fault = takeFault(hostName, ctx.path);
+			if (ctx.fault && (await applyFault(ctx, ctx.fault))) return;
 			await HOST_HANDLERS[hostName](ctx);
 		} catch (err) {
 			// a client that went away mid-request ends here too; only answer if still possible
@@ -1184,6 +1237,7 @@ function createSandbox(options = {}) {
 			currentAppToken = new Map();
 			rateWindows = new Map();
 			downloads = new Map();
+			fileHost = { chunked: false };
 			faults = [];
 			invalidateAfter = null;
 			everIssued = new Set();
@@ -1250,10 +1304,26 @@ function createSandbox(options = {}) {
 			downloadUrlLifetimeSeconds = seconds;
 		},
 
+		/** How the file host answers downloads: `chunked` leaves out Content-Length (Transfer-Encoding: chunked). */
+		setFileHost({ chunked } = {}) {
+			if (chunked !== undefined && typeof chunked !== 'boolean')
+				throw new Error('chunked must be true or false');
+			fileHost = { chunked: chunked ?? fileHost.chunked };
+			return { ...fileHost };
+		},
+
 		failNext(match, response, times = 1) {
 			if (!match || typeof match.path !== 'string') throw new Error('failNext needs match.path');
 			if (!response || typeof response !== 'object')
-				throw new Error('failNext needs a response ({status, body} | {delayMs} | {destroy: true})');
+				throw new Error(
+					'failNext needs a response ({status, body} | {delayMs} | {destroy: true} | {cutAfterBytes})',
+				);
+			const cut = response.cutAfterBytes;
+			// only a download has a file to cut short
+			if (cut !== undefined && match.host !== 'files')
+				throw new Error("cutAfterBytes needs match.host 'files'");
+			if (cut !== undefined && !(Number.isInteger(cut) && cut >= 0))
+				throw new Error('cutAfterBytes must be an integer >= 0');
 			faults.push({ match: { path: match.path, host: match.host }, response, remaining: times });
 		},
 
@@ -1270,18 +1340,19 @@ function createSandbox(options = {}) {
 			return tokenFetchCount;
 		},
 
-		issueDownloadCode({
-			fileName = 'file.bin',
-			bytes = Buffer.alloc(0),
-			robotCode = DEMO.app.robotCode,
-		} = {}) {
+		/** A download code for your own `bytes`, or for `size` bytes generated on the fly (see `generated`). */
+		issueDownloadCode({ fileName = 'file.bin', bytes, size, robotCode = DEMO.app.robotCode } = {}) {
+			if (bytes !== undefined && size !== undefined)
+				throw new Error('give bytes or size, not both');
 			const code = `dlcode-${alnum(20)}`;
 			const corpId = seed.robots.get(robotCode) ?? DEMO.corpId;
 			seed.downloadCodes.set(code, {
 				robotCode,
 				corpId,
 				fileName,
-				bytes: Buffer.from(bytes),
+				...(size === undefined
+					? { bytes: Buffer.from(bytes ?? Buffer.alloc(0)) }
+					: generatedFile(code, size)),
 				expired: false,
 			});
 			return code;
@@ -1289,6 +1360,15 @@ function createSandbox(options = {}) {
 	};
 	for (const extension of extensions) Object.assign(api, extension.members);
 	return api;
+}
+
+// A file of `size` bytes generated from `seed` on every download; its hash is taken once, now, without
+// keeping the bytes.
+function generatedFile(seed, size) {
+	if (!(Number.isInteger(size) && size >= 0)) throw new Error('size must be an integer >= 0');
+	const hash = crypto.createHash('sha256');
+	for (const chunk of generatedContent(seed, size)) hash.update(chunk);
+	return { generated: { seed, size }, size, sha256: hash.digest('hex') };
 }
 
 /** Most log entries in any 1,000 ms: what a per-second rate limit is checked against. */

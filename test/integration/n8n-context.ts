@@ -9,6 +9,8 @@ import {
 	type INode,
 	type INodeExecutionData,
 	type INodeType,
+	type IRun,
+	type ITriggerFunctions,
 	type ITriggerResponse,
 	type IWorkflowExecuteAdditionalData,
 	type WorkflowExecuteMode,
@@ -137,10 +139,17 @@ export async function runDingTalkNode(options: {
 	return output;
 }
 
-/** What a running trigger emitted and reported. */
+/** An execution's done-promise, as `emit` takes it. */
+type DonePromise = NonNullable<Parameters<ITriggerFunctions['emit']>[2]>;
+
+/** What a running trigger emitted and reported; `done` is each execution's done-promise. */
 export interface RunningTrigger {
 	response: ITriggerResponse;
-	emitted: Array<{ items: INodeExecutionData[]; deduplicationKey?: string }>;
+	emitted: Array<{
+		items: INodeExecutionData[];
+		deduplicationKey?: string;
+		done?: DonePromise;
+	}>;
 	errors: Error[];
 	staticData: IDataObject;
 }
@@ -154,6 +163,10 @@ export async function startRobotTrigger(options: {
 	parameters: IDataObject;
 	mode?: WorkflowExecuteMode;
 	staticData?: IDataObject;
+	/** n8n's side of each execution: by default it is stored and finished at once. */
+	execution?: (done: DonePromise) => void;
+	/** Instead of `trigger()`, starts the node this way (to pass test seams). */
+	startWith?: (context: ITriggerFunctions) => Promise<ITriggerResponse>;
 }): Promise<RunningTrigger> {
 	const node = nodeOf('Robot', 'dingTalkRobotTrigger', options.parameters);
 	const type = new DingTalkRobotTrigger();
@@ -172,11 +185,15 @@ export async function startRobotTrigger(options: {
 		additionalData,
 		mode,
 		'activate',
-		(data: INodeExecutionData[][], _response?: unknown, _done?: unknown, key?: string) =>
-			running.emitted.push({ items: data[0], deduplicationKey: key }),
+		(data: INodeExecutionData[][], _response?: unknown, done?: DonePromise, key?: string) => {
+			running.emitted.push({ items: data[0], deduplicationKey: key, done });
+			if (done) (options.execution ?? ((taken) => taken.resolve({} as IRun)))(done);
+		},
 		(error: Error) => running.errors.push(error),
 	);
-	running.response = await type.trigger.call(context as never);
+	running.response = options.startWith
+		? await options.startWith(context as never)
+		: await type.trigger.call(context as never);
 	running.staticData = workflow.getStaticData('node', node);
 	return running;
 }

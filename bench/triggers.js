@@ -1,6 +1,8 @@
 'use strict';
-// Benchmark section "triggers": message-to-execution-start latency of both robot triggers in a running
-// n8n (`n8n start`), 100 messages each, one every 100 ms. The Stream trigger needs n8n 2.x.
+// Benchmark section "triggers", in a running n8n (`n8n start`): message-to-execution-start latency of both
+// robot triggers (100 messages each, one every 100 ms); the webhook trigger's answer time with a 100 MiB
+// attachment (Download Attachment on: DingTalk must get its 200 within a second); and n8n's resident memory
+// while the Stream trigger takes a burst of 50 file messages. The Stream trigger needs n8n 2.x.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { createSandbox, DEMO } = require('../test/sandbox/server');
@@ -8,8 +10,21 @@ const { N8nInstance, freePort, until } = require('../test/e2e/n8n');
 const W = require('../test/e2e/workflows');
 
 const TRIGGER_MESSAGES = 100;
+const MiB = 1024 * 1024;
+const ATTACHMENT_BYTES = 100 * MiB;
+const ATTACHMENT_RUNS = 3;
+const BURST = { messages: 50, bytes: 4 * MiB };
+// The burst comes from an app of its own: DingTalk hands each message to one connection of an app.
+const BURST_APP = { appKey: 'dingbenchburstkey', appSecret: 'bench-burst-secret-0123456789' };
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const BENCH_WAIT = { timeoutMs: 240_000 };
+
+function rssOf(pid) {
+	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+	return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) * 1024;
+}
+
+const mb = (bytes) => `${(bytes / MiB).toFixed(0)} MB`;
 
 function percentile(values, p) {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -27,18 +42,36 @@ async function run({ line }) {
 	sandbox.robot.configure({ pingIntervalMs: 10_000 });
 	const n8n = new N8nInstance({ line, name: `bench-triggers-${process.pid}` });
 	const webhookId = crypto.randomUUID();
+	const fileWebhookId = crypto.randomUUID();
 	const rows = [];
+	const extra = [];
 	let editor;
 	try {
 		await n8n.setup();
-		await n8n.importCredentials([W.sandboxCredential(urls)]);
+		sandbox.robot.addApp(BURST_APP);
+		const burstCredential = 'bench-burst';
+		await n8n.importCredentials([
+			W.sandboxCredential(urls),
+			W.sandboxCredential(urls, {
+				id: burstCredential,
+				data: { clientId: BURST_APP.appKey, clientSecret: BURST_APP.appSecret },
+			}),
+		]);
 		const workflows = [
 			W.chain('benchWebhook', 'bench webhook trigger', [
 				W.robotWebhookTrigger('Robot', {}, { webhookId }),
 			]),
+			W.chain('benchWebhookFile', 'bench webhook trigger with attachment', [
+				W.robotWebhookTrigger('Robot', { downloadAttachment: true }, { webhookId: fileWebhookId }),
+			]),
 		];
 		if (line === 2)
-			workflows.push(W.chain('benchStream', 'bench stream trigger', [W.robotTrigger('Robot', {})]));
+			workflows.push(
+				W.chain('benchStream', 'bench stream trigger', [W.robotTrigger('Robot', {})]),
+				W.chain('benchBurst', 'bench stream trigger burst', [
+					W.robotTrigger('Robot', { downloadAttachment: true }, { credentialId: burstCredential }),
+				]),
+			);
 		await n8n.importWorkflow(workflows);
 		for (const workflow of workflows) await n8n.publish(workflow.id);
 		let printed = '';
@@ -98,6 +131,100 @@ async function run({ line }) {
 			await wait(100);
 		}
 		rows.push(['DingTalk Robot Webhook Trigger', await latencies('benchWebhook', postedAt)]);
+
+		// The answer DingTalk waits for, with a 100 MiB file to download.
+		const fileUrl = `${editor.url}/webhook/${fileWebhookId}/webhook`;
+		const answers = [];
+		for (let run = 0; run < ATTACHMENT_RUNS; run++) {
+			const { message, attachments } = sandbox.robot.buildMessage({
+				type: 'file',
+				fileName: 'big.pdf',
+				size: ATTACHMENT_BYTES,
+			});
+			const sentAt = Date.now();
+			const answer = await sandbox.robot.postCallback(fileUrl, message, {
+				secret: DEMO.app.appSecret,
+			});
+			if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}`);
+			let done;
+			await until(
+				async () => {
+					done = (await n8n.executionsOf('benchWebhookFile')).find(
+						(execution) =>
+							execution.status === 'success' &&
+							execution.data.resultData.runData.Robot[0].data.main[0][0].json.messageId ===
+								message.msgId,
+					);
+					return done;
+				},
+				'the execution with the file',
+				BENCH_WAIT,
+			);
+			const stored = done.data.resultData.runData.Robot[0].data.main[0][0];
+			if (stored.json.fileName !== 'big.pdf' || !stored.binary?.data)
+				throw new Error(`the execution has no file: ${JSON.stringify(stored.json).slice(0, 300)}`);
+			answers.push({ ms: answer.ms, fileMs: done.stoppedMs - sentAt, sha: attachments[0].sha256 });
+		}
+		extra.push(
+			'',
+			`Webhook trigger with Download Attachment, a ${mb(ATTACHMENT_BYTES)} file, ${ATTACHMENT_RUNS} runs: the answer DingTalk gets, and the execution with the file`,
+			'',
+			'| run | answer to DingTalk | execution finished, file stored |',
+			'|---|---|---|',
+			...answers.map((a, index) => `| ${index + 1} | ${a.ms} ms | ${a.fileMs} ms |`),
+		);
+
+		if (line === 2) {
+			await until(
+				() => sandbox.robot.openConnections(BURST_APP.appKey).length === 1,
+				'the burst connection',
+				BENCH_WAIT,
+			);
+			await wait(2000);
+			const before = rssOf(editor.pid);
+			let peak = before;
+			const sampler = setInterval(() => {
+				peak = Math.max(peak, rssOf(editor.pid));
+			}, 20);
+			const started = Date.now();
+			try {
+				await Promise.all(
+					Array.from({ length: BURST.messages }, (_, index) =>
+						sandbox.robot.sendMessage({
+							appKey: BURST_APP.appKey,
+							type: 'file',
+							fileName: `burst ${index}.pdf`,
+							size: BURST.bytes,
+						}),
+					),
+				);
+				await until(
+					() =>
+						sandbox.robot.acks.filter(
+							(ack) => ack.connectionId === sandbox.robot.openConnections(BURST_APP.appKey)[0]?.id,
+						).length >= BURST.messages,
+					'every acknowledgement of the burst',
+					BENCH_WAIT,
+				);
+			} finally {
+				clearInterval(sampler);
+			}
+			const allAcked = Date.now() - started;
+			const burstAcks = sandbox.robot.acks.slice(-BURST.messages);
+			const slowestAck = Math.max(...burstAcks.map((ack) => ack.time - ack.deliveredAt));
+			const executions = await n8n.executionsOf('benchBurst');
+			const withFile = executions.filter(
+				(execution) => execution.data.resultData.runData.Robot[0].data.main[0][0].binary?.data,
+			).length;
+			extra.push(
+				'',
+				`Stream trigger, a burst of ${BURST.messages} file messages of ${mb(BURST.bytes)} each (Download Attachment, binary data mode filesystem): n8n's resident memory`,
+				'',
+				'| before | peak | growth | all acknowledged after | slowest acknowledgement after delivery | executions with the file |',
+				'|---|---|---|---|---|---|',
+				`| ${mb(before)} | ${mb(peak)} | ${mb(peak - before)} | ${allAcked} ms | ${slowestAck} ms | ${withFile} of ${BURST.messages} |`,
+			);
+		}
 	} finally {
 		if (editor) await editor.stop();
 		await sandbox.stop();
@@ -113,6 +240,7 @@ async function run({ line }) {
 			([name, values]) =>
 				`| ${name} | ${TRIGGER_MESSAGES} | ${values.length} | ${percentile(values, 50)} ms | ${percentile(values, 99)} ms | ${Math.max(...values)} ms |`,
 		),
+		...extra,
 	];
 }
 

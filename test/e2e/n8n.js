@@ -583,7 +583,7 @@ class N8nInstance {
 	 * Stored executions of a workflow, oldest first (or newest first, at most `limit`), with their data,
 	 * read from n8n's SQLite database with n8n's own sqlite3 and flatted (run by the n8n line's Node binary).
 	 * @returns {Promise<Array<{ id: number, status: string, mode: string, finished: number,
-	 *   createdMs: number, startedMs: number|undefined, data: object|undefined }>>}
+	 *   createdMs: number, startedMs: number|undefined, stoppedMs: number|undefined, data: object|undefined }>>}
 	 */
 	async executionsOf(workflowId, { newestFirst = false, limit = -1 } = {}) {
 		if (!this.runtime) throw new Error('call setup() first');
@@ -592,7 +592,7 @@ class N8nInstance {
 			const sqlite3 = require(dir + '/node_modules/sqlite3');
 			const { parse } = require(dir + '/node_modules/flatted');
 			const db = new sqlite3.Database(file, sqlite3.OPEN_READONLY);
-			db.all('select e.id, e.status, e.mode, e.finished, e.createdAt, e.startedAt, d.data from execution_entity e left join execution_data d on d.executionId = e.id where e.workflowId = ? order by e.id ' + order + ' limit ?', [workflowId, Number(limit)], (error, rows) => {
+			db.all('select e.id, e.status, e.mode, e.finished, e.createdAt, e.startedAt, e.stoppedAt, d.data from execution_entity e left join execution_data d on d.executionId = e.id where e.workflowId = ? order by e.id ' + order + ' limit ?', [workflowId, Number(limit)], (error, rows) => {
 				if (error) { console.error(error.message); process.exit(2); }
 				for (const row of rows) row.data = row.data ? parse(row.data) : undefined;
 				process.stdout.write(JSON.stringify(rows));
@@ -613,6 +613,7 @@ class N8nInstance {
 			...row,
 			createdMs: msOf(row.createdAt),
 			startedMs: msOf(row.startedAt),
+			stoppedMs: msOf(row.stoppedAt),
 		}));
 	}
 

@@ -21,7 +21,14 @@ const APPS = {
 	load: { appKey: 'dingstreamloadkey', appSecret: 'stream-load-secret-0123456789' },
 	filters: { appKey: 'dingstreamfilterkey', appSecret: 'stream-filter-secret-0123456789' },
 	deactivate: { appKey: 'dingstreamstopkey', appSecret: 'stream-stop-secret-0123456789' },
+	burst: { appKey: 'dingstreamburstkey', appSecret: 'stream-burst-secret-0123456789' },
 };
+const MiB = 1024 * 1024;
+// A burst of 50 file messages of 4 MiB each: n8n's resident memory may grow by at most this much. The
+// benchmark (npm run bench, section triggers) measured the growth; README, "Benchmarks", has the figure.
+const BURST = { messages: 50, bytes: 4 * MiB, maxGrowthBytes: 100 * MiB };
+const rssOf = (pid) =>
+	Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
 
 function defineRobotTriggerSuite(line) {
 	jest.setTimeout(20 * 60 * 1000);
@@ -38,6 +45,7 @@ function defineRobotTriggerSuite(line) {
 			load: `robotLoad${line}`,
 			filters: `robotFilters${line}`,
 			deactivate: `robotStop${line}`,
+			burst: `robotBurst${line}`,
 			webhook: `robotWebhook${line}`,
 		};
 		const timings = {};
@@ -98,7 +106,12 @@ function defineRobotTriggerSuite(line) {
 				disconnectGraceMs: 2000,
 			});
 			for (const app of Object.values(APPS)) sandbox.robot.addApp(app);
-			n8n = new N8nInstance({ line, name: `robot-${process.pid}` });
+			// n8n 1.x keeps binary data in memory by default; a 100 MiB attachment goes to disk, as in 2.x.
+			n8n = new N8nInstance({
+				line,
+				name: `robot-${process.pid}`,
+				env: line === 1 ? { N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem' } : {},
+			});
 			await n8n.setup();
 			await n8n.importCredentials(Object.values(APPS).map(credentialOf));
 			const keepTheFile = [W.sha256Of('Hash', 'data')];
@@ -111,6 +124,7 @@ function defineRobotTriggerSuite(line) {
 					onlyWhenMentioned: true,
 				}),
 				streamWorkflow(ids.deactivate, APPS.deactivate, {}),
+				streamWorkflow(ids.burst, APPS.burst, { downloadAttachment: true }),
 				W.chain(ids.webhook, 'robot webhook trigger', [
 					W.robotWebhookTrigger(
 						TRIGGER,
@@ -205,6 +219,68 @@ function defineRobotTriggerSuite(line) {
 			expect(await n8n.executionsOf(ids.webhook)).toHaveLength(1);
 		});
 
+		test('webhook trigger: a captured signature with another body gets 401 and starts nothing; the same request again gets 200 and starts nothing; a foreign reply address is left out', async () => {
+			const before = (await n8n.executionsOf(ids.webhook)).length;
+			const { message } = sandbox.robot.buildMessage({
+				type: 'file',
+				fileName: 'First.pdf',
+				sessionWebhook: 'https://collector.example/robot/sendBySession?session=1',
+			});
+			const timestamp = String(Date.now());
+			const signing = { secret: APPS.file.appSecret, timestamp };
+			expect((await sandbox.robot.postCallback(webhookUrl(), message, signing)).status).toBe(200);
+			const forged = sandbox.robot.buildMessage({ type: 'file', fileName: 'Forged.pdf' }).message;
+			expect(await sandbox.robot.postCallback(webhookUrl(), forged, signing)).toMatchObject({
+				status: 401,
+				body: 'Unauthorized',
+			});
+			expect((await sandbox.robot.postCallback(webhookUrl(), message, signing)).status).toBe(200);
+			const started = await until(async () => {
+				const done = await n8n.executionsOf(ids.webhook);
+				return done.length === before + 1 && done.every(finished) && done;
+			}, 'the first execution');
+			await wait(3000);
+			const executions = await n8n.executionsOf(ids.webhook);
+			expect(executions).toHaveLength(before + 1);
+			const item = triggerItem(started[started.length - 1]);
+			expect(item.json).toMatchObject({ messageId: message.msgId, fileName: 'First.pdf' });
+			expect(JSON.stringify(item.json)).not.toContain('collector.example');
+		});
+
+		test('webhook trigger: with a 100 MiB attachment DingTalk gets its 200 within a second; the execution then has the whole file', async () => {
+			const before = (await n8n.executionsOf(ids.webhook)).length;
+			const { message, attachments } = sandbox.robot.buildMessage({
+				type: 'file',
+				fileName: 'Big archive.pdf',
+				size: 100 * MiB,
+			});
+			const answer = await sandbox.robot.postCallback(webhookUrl(), message, {
+				secret: APPS.file.appSecret,
+			});
+			process.stderr.write(
+				`[robot e2e] n8n ${n8n.version}: answer with a 100 MiB attachment after ${answer.ms} ms\n`,
+			);
+			expect(answer.status).toBe(200);
+			expect(answer.ms).toBeLessThan(1000);
+			const done = await until(
+				async () => {
+					const all = await n8n.executionsOf(ids.webhook);
+					return all.length === before + 1 && all.every(finished) && all;
+				},
+				'the execution with the file',
+				{ timeoutMs: 300_000 },
+			);
+			const execution = done[done.length - 1];
+			expect(execution.status).toBe('success');
+			expect(triggerItem(execution).json).toMatchObject({
+				messageId: message.msgId,
+				fileName: 'Big archive.pdf',
+			});
+			expect(execution.data.resultData.runData.Hash[0].data.main[0][0].json.sha256).toBe(
+				attachments[0].sha256,
+			);
+		});
+
 		if (line === 1) {
 			test('the Stream trigger says it needs Node.js 22 and points to the webhook trigger, sending nothing', async () => {
 				const text = `${printed.stdout}\n${printed.stderr}`;
@@ -265,15 +341,16 @@ function defineRobotTriggerSuite(line) {
 				);
 			});
 
-			test('100 messages with 3 forced disconnects and 1 silent connection between them: each starts exactly one execution', async () => {
+			test('100 messages over 3 forced drops, a disconnect notice, a silent connection and an n8n restart (SIGTERM while messages arrive): each starts exactly one execution', async () => {
 				const app = APPS.load.appKey;
 				await until(() => sandbox.robot.openConnections(app).length === 1, 'the connection');
 				const sent = [];
 				const connectionsBefore = sandbox.robot.connections.filter((c) => c.appKey === app).length;
+				let restarting;
 				const disruptions = {
-					20: () => sandbox.robot.dropConnections(app),
-					40: () => sandbox.robot.announceDisconnect(app),
-					60: async () => {
+					15: () => sandbox.robot.dropConnections(app),
+					30: () => sandbox.robot.announceDisconnect(app),
+					45: async () => {
 						// A silent connection is noticed by its missing pings: let it show their interval first.
 						await until(
 							() => sandbox.robot.openConnections(app).every((c) => c.pingReplies >= 3),
@@ -281,11 +358,26 @@ function defineRobotTriggerSuite(line) {
 						);
 						sandbox.robot.silence(app);
 					},
-					80: () => sandbox.robot.dropConnections(app),
+					60: () => sandbox.robot.dropConnections(app),
+					// n8n stops gracefully while messages keep coming, and starts again.
+					70: () => {
+						restarting = (async () => {
+							const stopped = Date.now();
+							await editor.stop();
+							timings.restartStopMs = Date.now() - stopped;
+							await startN8n();
+							await webhookRegistered();
+						})();
+					},
+					85: async () => {
+						await restarting;
+						await liveConnection(app);
+						sandbox.robot.dropConnections(app);
+					},
 				};
 				for (let index = 0; index < 100; index++) {
 					if (disruptions[index]) {
-						await liveConnection(app);
+						if (index !== 85) await liveConnection(app);
 						await disruptions[index]();
 					}
 					const { message } = await sandbox.robot.sendMessage({
@@ -309,12 +401,60 @@ function defineRobotTriggerSuite(line) {
 				).length;
 				process.stderr.write(
 					`[robot e2e] 100 messages: ${started.length} executions, lost ${lost.length}, duplicated ${duplicated}; ` +
-						`${connections.length - connectionsBefore} reconnects, ${redelivered} frames delivered again\n`,
+						`${connections.length - connectionsBefore} reconnects, ${redelivered} frames delivered again, n8n stopped in ${timings.restartStopMs} ms\n`,
 				);
 				expect(lost).toEqual([]);
 				expect(duplicated).toBe(0);
 				expect(started).toHaveLength(100);
-				expect(connections.length - connectionsBefore).toBe(4);
+				// 3 drops, the notice, the silence and the restart: one new connection each.
+				expect(connections.length - connectionsBefore).toBe(6);
+			});
+
+			test(`a burst of ${BURST.messages} file messages: every one starts with its file, and n8n grows by at most ${BURST.maxGrowthBytes / MiB} MB`, async () => {
+				const app = APPS.burst.appKey;
+				await liveConnection(app);
+				await wait(2000);
+				const before = rssOf(editor.pid);
+				let peak = before;
+				const sampler = setInterval(() => {
+					peak = Math.max(peak, rssOf(editor.pid));
+				}, 20);
+				let sent;
+				try {
+					sent = await Promise.all(
+						Array.from(
+							{ length: BURST.messages },
+							async (_, index) =>
+								(
+									await sandbox.robot.sendMessage({
+										appKey: app,
+										type: 'file',
+										fileName: `burst ${index}.pdf`,
+										size: BURST.bytes,
+									})
+								).message.msgId,
+						),
+					);
+					await startedIds(ids.burst, BURST.messages);
+					await until(
+						() => sandbox.robot.pending(app).unacknowledged === 0,
+						'every acknowledgement',
+					);
+				} finally {
+					clearInterval(sampler);
+				}
+				const executions = await n8n.executionsOf(ids.burst);
+				process.stderr.write(
+					`[robot e2e] burst of ${BURST.messages} x ${BURST.bytes / MiB} MiB: n8n grew by ${Math.round((peak - before) / MiB)} MB (${Math.round(before / MiB)} -> ${Math.round(peak / MiB)} MB)\n`,
+				);
+				expect(executions.map((execution) => triggerItem(execution).json.messageId).sort()).toEqual(
+					[...sent].sort(),
+				);
+				expect(executions.every((execution) => triggerItem(execution).binary?.data)).toBe(true);
+				expect(
+					sandbox.robot.deliveries.filter((d) => sent.includes(d.msgId) && d.attempt > 1),
+				).toEqual([]);
+				expect(peak - before).toBeLessThan(BURST.maxGrowthBytes);
 			});
 
 			test('filters: only @-mentioned group text and pictures start executions', async () => {
@@ -362,9 +502,11 @@ function defineRobotTriggerSuite(line) {
 			});
 
 			test('stopping n8n closes every connection cleanly; after a restart a message DingTalk sends again starts nothing', async () => {
-				const streamApps = [APPS.file, APPS.load, APPS.filters].map((app) => app.appKey);
+				const streamApps = [APPS.file, APPS.load, APPS.filters, APPS.burst].map(
+					(app) => app.appKey,
+				);
 				const openBefore = streamApps.flatMap((app) => sandbox.robot.openConnections(app));
-				expect(openBefore).toHaveLength(3);
+				expect(openBefore).toHaveLength(4);
 				const stopped = Date.now();
 				await editor.stop();
 				timings.stopMs = Date.now() - stopped;
@@ -372,6 +514,7 @@ function defineRobotTriggerSuite(line) {
 					openBefore.some((o) => o.id === c.id),
 				);
 				expect(after.map((c) => [c.closedBy, c.closeCode])).toEqual([
+					['client', 1000],
 					['client', 1000],
 					['client', 1000],
 					['client', 1000],

@@ -4,7 +4,7 @@ import type { IDataObject } from 'n8n-workflow';
 export const SEEN_MESSAGES_KEY = 'seenMessages';
 const KEY_PREFIX = 'message:';
 
-/** In memory: a day of message IDs, at most 5,000 (about 1 MB). */
+/** In memory: a day of message IDs, at most 5,000 (well under 1 MB). */
 export const SEEN_IN_MEMORY = { forMs: 24 * 60 * 60 * 1000, atMost: 5000 };
 /**
  * Saved with the workflow: the last hour's message IDs, at most 1,000. DingTalk sends an unacknowledged

@@ -855,8 +855,10 @@ export class DingTalkTransport {
 	/** A download whose connection broke after `bytes` bytes: the node's words, never the URL. */
 	private brokenDownload(error: unknown, bytes: number, itemIndex: number): NodeApiError {
 		const code = networkCodeOf(error) ?? 'ERROR';
+		// Mid-file, a reset connection is not "cut before an answer came".
+		const words = code === 'ECONNRESET' ? 'the connection was cut' : NETWORK_ERROR_WORDS[code];
 		return this.fileHostError(
-			`The download from DingTalk's file host broke off after ${bytes.toLocaleString('en-US')} bytes: ${NETWORK_ERROR_WORDS[code] ?? 'the connection failed'}`,
+			`The download from DingTalk's file host broke off after ${bytes.toLocaleString('en-US')} bytes: ${words ?? 'the connection failed'}`,
 			`Network error ${code}. Nothing was kept; run the node again to get a fresh download link.`,
 			itemIndex,
 		);

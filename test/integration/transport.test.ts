@@ -53,9 +53,10 @@ let sandbox: {
 	invalidateTokens(): void;
 	setTokenLifetime(seconds: number): void;
 	setRateLimit(options: { enabled: boolean; perSecond?: number }): void;
-	failNext(match: { path: string }, response: object, times?: number): void;
+	failNext(match: { path: string; host?: string }, response: object, times?: number): void;
 	revokeScope(appKey: string, scope: string): void;
-	issueDownloadCode(file: { fileName: string; bytes: Buffer }): string;
+	issueDownloadCode(file: { fileName: string; bytes?: Buffer; size?: number }): string;
+	setFileHost(settings: { chunked: boolean }): void;
 };
 let credential: StoredCredential;
 
@@ -379,5 +380,44 @@ describe('requests go where the credential points, through n8n-core', () => {
 		expect(item.json.error).toBe(
 			'The file is 2,097,153 bytes, more than the 2,097,152 bytes allowed by "Max File Size"',
 		);
+	});
+
+	const downloadWithin2Mb = (downloadCode: string) =>
+		runDingTalkNode({
+			credential,
+			parameters: {
+				resource: 'robotFile',
+				operation: 'download',
+				downloadCode,
+				downloadContent: true,
+				maxFileSizeMb: 2,
+			},
+			continueOnFail: true,
+		});
+
+	it('a robot file whose host announces no size is stopped at Max File Size as it arrives', async () => {
+		sandbox.setFileHost({ chunked: true });
+		const [tooLarge] = await downloadWithin2Mb(
+			sandbox.issueDownloadCode({ fileName: 'x.zip', size: 50 * 1024 * 1024 }),
+		);
+		expect(tooLarge.json.error).toBe(
+			'The file is larger than the 2,097,152 bytes allowed by "Max File Size"',
+		);
+		expect(tooLarge.binary).toBeUndefined();
+		const [within] = await downloadWithin2Mb(
+			sandbox.issueDownloadCode({ fileName: 'x.zip', size: 2 * 1024 * 1024 }),
+		);
+		expect(within.json).toMatchObject({ fileSize: 2 * 1024 * 1024 });
+	});
+
+	it("a connection cut mid-file gives the node's own error, saying how far it came, with no address", async () => {
+		sandbox.failNext({ path: '*', host: 'files' }, { cutAfterBytes: 100_000 });
+		const [item] = await downloadWithin2Mb(
+			sandbox.issueDownloadCode({ fileName: 'x.zip', size: 1024 * 1024 }),
+		);
+		expect(item.json.error).toMatch(
+			/^The download from DingTalk's file host broke off after [\d,]+ bytes: /,
+		);
+		expect(JSON.stringify(item.json)).not.toMatch(/Signature=|Expires=/);
 	});
 });

@@ -1,5 +1,7 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import { DingTalk, RESOURCES } from '../../nodes/DingTalk/DingTalk.node';
+import { DingTalkRobotTrigger } from '../../nodes/DingTalkRobotTrigger/DingTalkRobotTrigger.node';
+import { DingTalkRobotWebhookTrigger } from '../../nodes/DingTalkRobotWebhookTrigger/DingTalkRobotWebhookTrigger.node';
 
 const properties = new DingTalk().description.properties;
 const optionsOf = (property: INodeProperties) => (property.options ?? []) as INodePropertyOptions[];
@@ -71,5 +73,29 @@ describe('the node description the editor shows', () => {
 		)!;
 		expect(timeout.default).toBe(60000);
 		expect(timeout.description).toMatch(/^Time in ms /);
+	});
+});
+
+describe('the robot triggers in the editor', () => {
+	const stream = new DingTalkRobotTrigger().description;
+	const webhook = new DingTalkRobotWebhookTrigger().description;
+	const optionNames = (description: typeof stream) =>
+		(description.properties.find((property) => property.name === 'options')?.options ?? []).map(
+			(option) => (option as INodeProperties).name,
+		);
+
+	it('warns where "Listen for test event" is pressed that listening takes messages from a published workflow', () => {
+		const warning =
+			/second Stream connection for this app\. DingTalk hands each message to only one of them/;
+		const panel = stream.triggerPanel as { executionsHelp: { active: string } };
+		expect(panel.executionsHelp.active).toMatch(warning);
+		const notices = stream.properties.filter((property) => property.type === 'notice');
+		expect(notices.some((notice) => warning.test(notice.displayName))).toBe(true);
+	});
+
+	it('both offer who may start the workflow: senders and chats', () => {
+		for (const description of [stream, webhook]) {
+			expect(optionNames(description)).toEqual(['senderStaffIds', 'conversationIds']);
+		}
 	});
 });

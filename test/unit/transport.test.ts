@@ -726,7 +726,7 @@ describe('requests go where the user pointed them', () => {
 		);
 		const shown = error as Error & { description: string };
 		expect(shown.message).toBe(
-			"The download from DingTalk's file host broke off after 3,072 bytes: the connection was cut before an answer came",
+			"The download from DingTalk's file host broke off after 3,072 bytes: the connection was cut",
 		);
 		expect(shown.description).toBe(
 			'Network error ECONNRESET. Nothing was kept; run the node again to get a fresh download link.',

@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { createSandbox } = require('../test/sandbox/server');
-const { N8nInstance, freePort } = require('../test/e2e/n8n');
+const { N8nInstance, freePort, peakRssDuring } = require('../test/e2e/n8n');
 const W = require('../test/e2e/workflows');
 
 const MiB = 1024 * 1024;
@@ -21,32 +21,21 @@ const BIG_FILE_BYTES = 100 * MiB;
 const RUNS = 3;
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function rssOf(pid) {
-	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-	return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) * 1024;
-}
-
 /** Calls a webhook that answers when its workflow has finished; the process's RSS growth meanwhile. */
 async function growthDuring(pid, url) {
 	await wait(1500);
-	const before = rssOf(pid);
-	let peak = before;
-	const timer = setInterval(() => {
-		try {
-			peak = Math.max(peak, rssOf(pid));
-		} catch {
-			// the process is gone; the request below fails too
-		}
-	}, 5);
-	try {
-		const answer = await fetch(url, { method: 'POST' });
-		const text = await answer.text();
-		if (answer.status !== 200)
-			throw new Error(`${url} answered ${answer.status}: ${text.slice(0, 300)}`);
-		return { growth: peak - before, answer: JSON.parse(text) };
-	} finally {
-		clearInterval(timer);
-	}
+	const { before, peak, result } = await peakRssDuring(
+		pid,
+		async () => {
+			const answer = await fetch(url, { method: 'POST' });
+			const text = await answer.text();
+			if (answer.status !== 200)
+				throw new Error(`${url} answered ${answer.status}: ${text.slice(0, 300)}`);
+			return JSON.parse(text);
+		},
+		{ everyMs: 5 },
+	);
+	return { growth: peak - before, answer: result };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

@@ -6,7 +6,7 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const { createSandbox, DEMO } = require('../test/sandbox/server');
-const { N8nInstance, freePort, until } = require('../test/e2e/n8n');
+const { N8nInstance, freePort, until, peakRssDuring } = require('../test/e2e/n8n');
 const W = require('../test/e2e/workflows');
 
 const TRIGGER_MESSAGES = 100;
@@ -18,11 +18,6 @@ const BURST = { messages: 50, bytes: 4 * MiB };
 const BURST_APP = { appKey: 'dingbenchburstkey', appSecret: 'bench-burst-secret-0123456789' };
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const BENCH_WAIT = { timeoutMs: 240_000 };
-
-function rssOf(pid) {
-	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-	return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) * 1024;
-}
 
 const mb = (bytes) => `${(bytes / MiB).toFixed(0)} MB`;
 
@@ -181,37 +176,32 @@ async function run({ line }) {
 				BENCH_WAIT,
 			);
 			await wait(2000);
-			const before = rssOf(editor.pid);
-			let peak = before;
-			const sampler = setInterval(() => {
-				peak = Math.max(peak, rssOf(editor.pid));
-			}, 20);
 			const started = Date.now();
-			try {
-				await Promise.all(
-					Array.from({ length: BURST.messages }, (_, index) =>
-						sandbox.robot.sendMessage({
-							appKey: BURST_APP.appKey,
-							type: 'file',
-							fileName: `burst ${index}.pdf`,
-							size: BURST.bytes,
-						}),
+			const burstAcks = () => sandbox.robot.acks.filter((ack) => sent.includes(ack.msgId));
+			let sent = [];
+			const { before, peak } = await peakRssDuring(editor.pid, async () => {
+				sent = await Promise.all(
+					Array.from(
+						{ length: BURST.messages },
+						async (_, index) =>
+							(
+								await sandbox.robot.sendMessage({
+									appKey: BURST_APP.appKey,
+									type: 'file',
+									fileName: `burst ${index}.pdf`,
+									size: BURST.bytes,
+								})
+							).message.msgId,
 					),
 				);
 				await until(
-					() =>
-						sandbox.robot.acks.filter(
-							(ack) => ack.connectionId === sandbox.robot.openConnections(BURST_APP.appKey)[0]?.id,
-						).length >= BURST.messages,
+					() => burstAcks().length >= BURST.messages,
 					'every acknowledgement of the burst',
 					BENCH_WAIT,
 				);
-			} finally {
-				clearInterval(sampler);
-			}
+			});
 			const allAcked = Date.now() - started;
-			const burstAcks = sandbox.robot.acks.slice(-BURST.messages);
-			const slowestAck = Math.max(...burstAcks.map((ack) => ack.time - ack.deliveredAt));
+			const slowestAck = Math.max(...burstAcks().map((ack) => ack.time - ack.deliveredAt));
 			const executions = await n8n.executionsOf('benchBurst');
 			const withFile = executions.filter(
 				(execution) => execution.data.resultData.runData.Robot[0].data.main[0][0].binary?.data,

@@ -778,6 +778,34 @@ function normalizeWorkflow(workflow) {
  * Polls `condition` (sync or async) every `everyMs` until it gives a truthy value, and resolves with it;
  * rejects naming `what` after `timeoutMs`.
  */
+/** A process's resident memory in bytes, from /proc. */
+function rssOf(pid) {
+	const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+	return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) * 1024;
+}
+
+/**
+ * Runs `work` while sampling a process's resident memory every `everyMs`: resolves `{ before, peak,
+ * result }`, `before` taken just before the work starts.
+ */
+async function peakRssDuring(pid, work, { everyMs = 20 } = {}) {
+	const before = rssOf(pid);
+	let peak = before;
+	const sampler = setInterval(() => {
+		try {
+			peak = Math.max(peak, rssOf(pid));
+		} catch {
+			// the process is gone; the work fails too
+		}
+	}, everyMs);
+	try {
+		const result = await work();
+		return { before, peak, result };
+	} finally {
+		clearInterval(sampler);
+	}
+}
+
 async function until(condition, what, { timeoutMs = 120_000, everyMs = 500 } = {}) {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
@@ -788,4 +816,12 @@ async function until(condition, what, { timeoutMs = 120_000, everyMs = 500 } = {
 	}
 }
 
-module.exports = { N8nInstance, nodeType, credentialType, freePort, until, PACKAGE_NAME };
+module.exports = {
+	N8nInstance,
+	nodeType,
+	credentialType,
+	freePort,
+	until,
+	peakRssDuring,
+	PACKAGE_NAME,
+};

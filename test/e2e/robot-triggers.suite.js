@@ -5,7 +5,7 @@
 // line 1 (n8n 1.123.81, Node 20) proves the Stream trigger's clear message and the webhook trigger.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { N8nInstance, freePort, until } = require('./n8n');
+const { N8nInstance, freePort, until, peakRssDuring } = require('./n8n');
 const { restClient } = require('./rest');
 const { createSandbox, DEMO } = require('../sandbox/server');
 const W = require('./workflows');
@@ -27,8 +27,6 @@ const MiB = 1024 * 1024;
 // A burst of 50 file messages of 4 MiB each: n8n's resident memory may grow by at most this much. The
 // benchmark (npm run bench, section triggers) measured the growth; README, "Benchmarks", has the figure.
 const BURST = { messages: 50, bytes: 4 * MiB, maxGrowthBytes: 100 * MiB };
-const rssOf = (pid) =>
-	Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
 
 function defineRobotTriggerSuite(line) {
 	jest.setTimeout(20 * 60 * 1000);
@@ -414,13 +412,8 @@ function defineRobotTriggerSuite(line) {
 				const app = APPS.burst.appKey;
 				await liveConnection(app);
 				await wait(2000);
-				const before = rssOf(editor.pid);
-				let peak = before;
-				const sampler = setInterval(() => {
-					peak = Math.max(peak, rssOf(editor.pid));
-				}, 20);
 				let sent;
-				try {
+				const { before, peak } = await peakRssDuring(editor.pid, async () => {
 					sent = await Promise.all(
 						Array.from(
 							{ length: BURST.messages },
@@ -440,9 +433,7 @@ function defineRobotTriggerSuite(line) {
 						() => sandbox.robot.pending(app).unacknowledged === 0,
 						'every acknowledgement',
 					);
-				} finally {
-					clearInterval(sampler);
-				}
+				});
 				const executions = await n8n.executionsOf(ids.burst);
 				process.stderr.write(
 					`[robot e2e] burst of ${BURST.messages} x ${BURST.bytes / MiB} MiB: n8n grew by ${Math.round((peak - before) / MiB)} MB (${Math.round(before / MiB)} -> ${Math.round(peak / MiB)} MB)\n`,

@@ -52,6 +52,12 @@ function describe(urls) {
 		row('group', `${DEMO.group.openConversationId}  space ${DEMO.group.space.spaceId}`),
 		row('other corp group', DEMO.otherCorpGroup.openConversationId),
 		row('dentries', Object.values(DEMO.dentries).slice(0, 4).join(', ')),
+		row('', `a tree of folders and files (${Object.values(DEMO.tree.folders).join(', ')})`),
+		row(
+			'directory',
+			`${DEMO.directory.filter((p) => p.corpId === DEMO.corpId).length} people, e.g. userid manager4220 (Alice)`,
+		),
+		row('robot groups', `${DEMO.robotGroups.length} (${DEMO.chats.length} chats in all)`),
 		row('download codes', Object.values(DEMO.downloadCodes).join(', ')),
 	].join('\n');
 }

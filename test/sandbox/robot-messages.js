@@ -46,7 +46,8 @@ const MESSAGES = {
 	},
 };
 
-// staff user IDs (userId) of the seeded users; robot messages to users take these, not unionIds
+// Robot messages to users take staff user IDs (userId), not unionIds: those of the directory (seed.js),
+// and these four older IDs of the first seed, which one-to-one sends still accept.
 const STAFF = {
 	staffAlice01: { name: 'Alice', unionId: 'unionAlice000001', corpId: 'dingsandboxcorp' },
 	staffBob02: { name: 'Bob', unionId: 'unionBob00000002', corpId: 'dingsandboxcorp' },
@@ -54,28 +55,24 @@ const STAFF = {
 	staffOscar04: { name: 'Oscar', unionId: 'unionOutsider004', corpId: 'dingothercorp' },
 };
 
+/** The refusal (an error tuple) when this caller may not act as the robot `robotCode`, else null. */
+function robotRefusal(kit, ctx, robotCode) {
+	if (kit.isBlank(robotCode)) return ERRORS.robotEmpty;
+	const corpId = kit.seed().robots.get(robotCode);
+	// an internal app acts as its own robot, whose code is its AppKey
+	if (corpId !== ctx.auth.corpId || (ctx.auth.kind === 'internal' && robotCode !== ctx.auth.appKey))
+		return ERRORS.robotAuth;
+	return null;
+}
+
+// a staff user ID of this organisation: the directory's, or one of the first seed's
+const isStaff = (kit, userId, corpId) =>
+	STAFF[userId]?.corpId === corpId ||
+	[...kit.seed().users.values()].some((user) => user.userid === userId && user.corpId === corpId);
+
 function createRobotMessages(kit) {
 	const messages = [];
-	let robotGroups = new Map(); // openConversationId -> robot codes in the group
 	let flowControlled = new Set();
-
-	function seedGroups() {
-		robotGroups = new Map([[kit.DEMO.group.openConversationId, new Set([kit.DEMO.app.robotCode])]]);
-	}
-	seedGroups();
-
-	// robot code -> refusal, when this caller may not send as that robot
-	function robotRefusal(ctx, robotCode) {
-		if (kit.isBlank(robotCode)) return ERRORS.robotEmpty;
-		const corpId = kit.seed().robots.get(robotCode);
-		// an internal app sends as its own robot, whose code is its AppKey
-		if (
-			corpId !== ctx.auth.corpId ||
-			(ctx.auth.kind === 'internal' && robotCode !== ctx.auth.appKey)
-		)
-			return ERRORS.robotAuth;
-		return null;
-	}
 
 	// msgKey + msgParam -> { param, media } or an error tuple
 	function readMessage(ctx, msgKey, msgParam) {
@@ -136,7 +133,7 @@ function createRobotMessages(kit) {
 	}
 
 	function toGroup(ctx, body) {
-		const refused = robotRefusal(ctx, body.robotCode);
+		const refused = robotRefusal(kit, ctx, body.robotCode);
 		if (refused) return kit.apiError(ctx, refused);
 		if (kit.isBlank(body.openConversationId))
 			return kit.apiError(
@@ -145,8 +142,8 @@ function createRobotMessages(kit) {
 				'Parameter error: openConversationId is required.',
 			);
 		const conversation = kit.seed().conversations.get(body.openConversationId);
-		if (!conversation || !robotGroups.get(body.openConversationId)?.has(body.robotCode))
-			return kit.apiError(ctx, ERRORS.notInGroup);
+		const robots = kit.seed().robotGroups.get(body.openConversationId);
+		if (!conversation || !robots?.has(body.robotCode)) return kit.apiError(ctx, ERRORS.notInGroup);
 		const read = readMessage(ctx, body.msgKey, body.msgParam);
 		if (read.error) return kit.apiError(ctx, ...read.error);
 		const processQueryKey = record(ctx, body, read, {
@@ -156,14 +153,14 @@ function createRobotMessages(kit) {
 	}
 
 	function toUsers(ctx, body) {
-		const refused = robotRefusal(ctx, body.robotCode);
+		const refused = robotRefusal(kit, ctx, body.robotCode);
 		if (refused) return kit.apiError(ctx, refused);
 		if (!Array.isArray(body.userIds) || body.userIds.length === 0)
 			return kit.apiError(ctx, ERRORS.usersEmpty);
 		if (body.userIds.length > MAX_USERS) return kit.apiError(ctx, ERRORS.usersOverMax);
 		const read = readMessage(ctx, body.msgKey, body.msgParam);
 		if (read.error) return kit.apiError(ctx, ...read.error);
-		const invalid = body.userIds.filter((id) => STAFF[id]?.corpId !== ctx.auth.corpId);
+		const invalid = body.userIds.filter((id) => !isStaff(kit, id, ctx.auth.corpId));
 		const throttled = body.userIds.filter((id) => !invalid.includes(id) && flowControlled.has(id));
 		const delivered = body.userIds.filter((id) => !invalid.includes(id) && !throttled.includes(id));
 		const processQueryKey = record(ctx, body, read, {
@@ -187,6 +184,7 @@ function createRobotMessages(kit) {
 			flowControlled = new Set(userIds);
 		},
 		addRobotToGroup(openConversationId, robotCode) {
+			const { robotGroups } = kit.seed();
 			if (!robotGroups.has(openConversationId)) robotGroups.set(openConversationId, new Set());
 			robotGroups.get(openConversationId).add(robotCode);
 		},
@@ -205,7 +203,6 @@ function createRobotMessages(kit) {
 		reset() {
 			messages.length = 0;
 			flowControlled = new Set();
-			seedGroups();
 		},
 		members,
 	};
@@ -213,6 +210,7 @@ function createRobotMessages(kit) {
 
 module.exports = {
 	createRobotMessages,
+	robotRefusal,
 	ROBOT_MESSAGE_PATHS: PATHS,
 	ROBOT_MESSAGE_ERRORS: ERRORS,
 	STAFF_USER_IDS: Object.keys(STAFF),

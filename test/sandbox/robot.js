@@ -9,6 +9,7 @@ const crypto = require('node:crypto');
 const http = require('node:http');
 const { WebSocketServer } = require('ws');
 const { DEMO } = require('./seed');
+const { SESSION_PATH } = require('./robot-replies');
 
 const STREAM_PATHS = { open: '/v1.0/gateway/connections/open', socket: '/connect' };
 const ROBOT_TOPIC = '/v1.0/im/bot/messages/get';
@@ -36,6 +37,8 @@ const SETTING_RULES = {
 	closeAfterPings: ['an integer >= 0', (value) => Number.isInteger(value) && value >= 0],
 	hangUpgrade: ['true or false', (value) => typeof value === 'boolean'],
 };
+// Replies go to the message's sessionWebhook (served by robot-replies.js), valid 90 minutes after createAt.
+const SESSION_LIFETIME_MS = 90 * 60 * 1000;
 const MEDIA_ONLY_ONE_TO_ONE = new Set(['audio', 'video', 'file']);
 const MESSAGE_TYPES = ['text', 'picture', 'audio', 'video', 'file', 'richText'];
 
@@ -79,6 +82,7 @@ function callbackSign(timestamp, secret) {
 
 /**
  * @param {{ getSeed: () => object, issueDownloadCode: Function, apiBaseUrl: () => string,
+ *   legacyBaseUrl: () => string, registerSession: (session: string, message: object) => void,
  *   apiOk: Function, apiError: Function, send: Function, API_ERRORS: object, host: string, urlHost: string }} sandbox
  */
 function createRobotGateway(sandbox) {
@@ -358,6 +362,7 @@ function createRobotGateway(sandbox) {
 		const now = Date.now();
 		// A robot has one user id.
 		const chatbotUserId = `$:LWCP_v1:$${stableAlnum(`chatbot ${robotCode}`, 24)}`;
+		const session = crypto.randomBytes(16).toString('hex');
 		const attachments = [];
 		// content: { bytes } (kept, as served), or { size } generated on every download (hash only)
 		const media = (name, content) => {
@@ -405,11 +410,14 @@ function createRobotGateway(sandbox) {
 			senderUnionId: person.unionId,
 			robotCode,
 			createAt: now,
+			// on the legacy host, like https://oapi.dingtalk.com/robot/sendBySession?session=<hex>
 			sessionWebhook:
-				sessionWebhook ?? `${sandbox.apiBaseUrl()}/robot/sendBySession?session=${alnum(32)}`,
-			sessionWebhookExpiredTime: now + 90 * 60 * 1000,
+				sessionWebhook ?? `${sandbox.legacyBaseUrl()}${SESSION_PATH}?session=${session}`,
+			sessionWebhookExpiredTime: now + SESSION_LIFETIME_MS,
 			msgtype: type,
 		};
+		// a URL of the caller's own is not the sandbox's to answer
+		if (sessionWebhook === undefined) sandbox.registerSession(session, message);
 		if (fromRobot) {
 			// The robot's own message echoed to it: the robot is the sender, a robot has no staff or union ID.
 			message.senderId = chatbotUserId;
@@ -745,4 +753,10 @@ function createRobotGateway(sandbox) {
 	return gateway;
 }
 
-module.exports = { createRobotGateway, callbackSign, STREAM_PATHS, ROBOT_TOPIC, VIDEO_MP4 };
+module.exports = {
+	createRobotGateway,
+	callbackSign,
+	STREAM_PATHS,
+	ROBOT_TOPIC,
+	VIDEO_MP4,
+};

@@ -258,7 +258,9 @@ describe('Stream gateway', () => {
 		expect(person.senderId).not.toBe(person.chatbotUserId);
 		expect(person.senderStaffId).toEqual(expect.any(String));
 		expect(person.conversationId).toMatch(/^cidp2p/);
-		expect(person.sessionWebhook.startsWith(`${urls.apiBaseUrl}/`)).toBe(true);
+		expect(person.sessionWebhook).toMatch(
+			new RegExp(`^${urls.legacyBaseUrl}/robot/sendBySession\\?session=[0-9a-f]{32}$`),
+		);
 		sandbox.robot.addApp({ appKey: 'dingsecondrobot', appSecret: 'second-robot-secret' });
 		const other = sandbox.robot.buildMessage({ appKey: 'dingsecondrobot' }).message;
 		expect(other.chatbotUserId).not.toBe(person.chatbotUserId);

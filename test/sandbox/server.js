@@ -6,6 +6,7 @@
 // the sandbox assumes.
 const http = require('node:http');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const { Readable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const busboy = require('busboy');
@@ -13,6 +14,10 @@ const { DEMO, seedState, sha256, generatedContent } = require('./seed');
 const { createRobotGateway } = require('./robot');
 const { createStorage } = require('./storage');
 const { createRobotMessages } = require('./robot-messages');
+const { createStorageFiles } = require('./storage-files');
+const { createDirectory } = require('./directory');
+const { createGroups } = require('./groups');
+const { createSessionReplies } = require('./robot-replies');
 
 // ===================== wire facts (keep every name in one place) =====================
 
@@ -135,6 +140,8 @@ const LEGACY_ERRORS = {
 	badFileType: { errcode: 40005, errmsg: '不合法的文件类型' },
 	badFileSize: { errcode: 40006, errmsg: '不合法的文件大小' },
 	notFound: { errcode: 404, errmsg: '请求的URI地址不存在' },
+	// the sandbox's guess for an internal-only legacy API called with a third-party app's token
+	internalOnly: { errcode: 60011, errmsg: '没有调用该接口的权限: 仅企业内部应用可调用' },
 	internal: { errcode: -1, errmsg: '系统繁忙' },
 };
 
@@ -159,8 +166,8 @@ const ID_PATTERNS = {
 	dentry: /^[A-Za-z0-9_-]{1,64}$/,
 };
 
-// query/body keys whose values must never reach the request log
-const SECRET_KEYS = /secret|ticket|token/i;
+// query/body keys whose values must never reach the request log (a page's nextToken is no secret)
+const SECRET_KEYS = /secret|ticket|(?<!next)token/i;
 
 // ===================== small helpers =====================
 
@@ -562,8 +569,8 @@ function createSandbox(options = {}) {
 	}
 
 	async function handleApi(ctx) {
-		const route = API_ROUTES[ctx.path] ?? extensionRoute(ctx.path);
-		if (!route || ctx.req.method !== 'POST') {
+		const route = API_ROUTES[ctx.path] ?? extensionRoute(ctx.path, ctx.req.method);
+		if (!route || (route.method ?? 'POST') !== ctx.req.method) {
 			ctx.req.resume();
 			return apiError(ctx, API_ERRORS.notFound);
 		}
@@ -654,12 +661,12 @@ function createSandbox(options = {}) {
 			id: dentry.id,
 			conversationId,
 			spaceId,
-			parentId: '0',
+			parentId: dentry.parentId ?? '0',
 			type: dentry.type,
 			name: dentry.name,
 			size: dentry.size,
-			path: '/' + dentry.name,
-			version: 1,
+			path: dentry.path ?? '/' + dentry.name,
+			version: dentry.version ?? 1,
 			status: dentry.status,
 			extension: dentry.extension,
 			creatorId: dentry.creatorId,
@@ -744,6 +751,9 @@ function createSandbox(options = {}) {
 		const copy = {
 			...found.dentry,
 			id: String(crypto.randomInt(1e10, 1e11)),
+			parentId: '0',
+			path: `/${found.dentry.name}`,
+			version: 1,
 			creatorId: unionId,
 			modifierId: unionId,
 			createTime: now,
@@ -795,6 +805,9 @@ function createSandbox(options = {}) {
 		getSeed: () => seed,
 		issueDownloadCode: (spec) => api.issueDownloadCode(spec),
 		apiBaseUrl: () => baseUrls.apiBaseUrl,
+		legacyBaseUrl: () => baseUrls.legacyBaseUrl,
+		// every message the robot is sent registers its reply session (robot-replies.js)
+		registerSession: (session, message) => replies.register(session, message),
 		apiOk,
 		apiError,
 		send,
@@ -807,7 +820,7 @@ function createSandbox(options = {}) {
 	// ---------- legacy host ----------
 
 	async function handleLegacy(ctx) {
-		const route = LEGACY_ROUTES[ctx.path];
+		const route = LEGACY_ROUTES[ctx.path] ?? extensionLegacyRoutes[ctx.path];
 		if (!route) {
 			ctx.req.resume();
 			return legacyReply(ctx, LEGACY_ERRORS.notFound, 404);
@@ -918,6 +931,31 @@ function createSandbox(options = {}) {
 		[PATHS.mediaUpload]: { method: 'POST', handler: uploadMedia },
 	};
 
+	// A legacy body: JSON, or a form as DingTalk's own samples send; {} when empty, null when unusable.
+	async function readLegacyBody(ctx) {
+		const type = ctx.req.headers['content-type'] || '';
+		if (/application\/x-www-form-urlencoded/i.test(type)) {
+			const { buffer, tooLarge } = await readBody(ctx.input, MAX_JSON_BYTES);
+			return tooLarge ? null : Object.fromEntries(new URLSearchParams(buffer.toString('utf8')));
+		}
+		const parsed = await readJsonBody(ctx.input, ctx.req.headers);
+		return parsed.value ?? null;
+	}
+
+	// An extension's legacy route: the token and the scope checked like /media/upload's (unless the
+	// route is public), then the handler gets the body (null when unusable).
+	function legacyRoute({ scope, handler, public: open, internalOnly }) {
+		return async (ctx) => {
+			const body = await readLegacyBody(ctx);
+			ctx.entry.body = body && redact(body);
+			const refused = open ? null : legacyRefusal(ctx, scope);
+			if (refused) return legacyError(ctx, ...refused);
+			if (internalOnly && !open && ctx.auth.kind !== 'internal')
+				return legacyError(ctx, LEGACY_ERRORS.internalOnly);
+			return handler(ctx, body);
+		};
+	}
+
 	// ---------- file host (signed URLs, like an OSS bucket) ----------
 
 	function ossError(ctx, status, code, message) {
@@ -935,6 +973,8 @@ function createSandbox(options = {}) {
 				'MethodNotAllowed',
 				'The specified method is not allowed against this resource.',
 			);
+		const claimed = extensionFileRoutes.find((route) => ctx.path.startsWith(route.prefix));
+		if (claimed) return claimed.handler(ctx);
 		const match = /^\/([A-Za-z0-9]+)\.file$/.exec(ctx.path);
 		if (!match) return ossError(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
 		const { Expires: expires, Signature: signature } = ctx.query;
@@ -959,21 +999,26 @@ function createSandbox(options = {}) {
 			return ossError(ctx, 403, 'AccessDenied', 'Request has expired.');
 		const item = downloads.get(match[1]);
 		if (!item) return ossError(ctx, 404, 'NoSuchKey', 'The specified key does not exist.');
-		const headers = {
+		return serveFile(ctx, item, {
 			'Content-Disposition': `attachment; filename="${match[1]}.file"`,
 			'x-oss-request-id': ctx.requestId,
-		};
+		});
+	}
+
+	// A file's bytes ({bytes}, {generated: {seed, size}} or {path, size}) as a 200 answer of the file
+	// host, in its current mode (chunked or not) and with a cutAfterBytes fault if one was taken.
+	function serveFile(ctx, item, headers) {
 		const cutAfterBytes = ctx.fault?.cutAfterBytes;
 		if (item.bytes && !fileHost.chunked && cutAfterBytes === undefined)
 			return send(ctx, 200, item.bytes, 'application/octet-stream', headers);
 		return streamFile(ctx, item, headers, cutAfterBytes);
 	}
 
-	// A download written as the client takes it: generated content (never whole in memory), a chunked
-	// answer (no Content-Length), or a connection cut after `cutAfterBytes` bytes of the file.
+	// A download written as the client takes it: generated content (never whole in memory), a file on
+	// disk, a chunked answer (no Content-Length), or a connection cut after `cutAfterBytes` bytes.
 	async function streamFile(ctx, item, extraHeaders, cutAfterBytes) {
 		const { req, res } = ctx;
-		const size = item.generated ? item.generated.size : item.bytes.length;
+		const size = item.generated ? item.generated.size : (item.bytes?.length ?? item.size);
 		ctx.entry.status = 200;
 		finalize(ctx);
 		res.writeHead(200, {
@@ -985,7 +1030,9 @@ function createSandbox(options = {}) {
 		if (req.method === 'HEAD') return res.end();
 		const chunks = item.generated
 			? generatedContent(item.generated.seed, item.generated.size)
-			: [item.bytes];
+			: item.path
+				? fs.createReadStream(item.path)
+				: [item.bytes];
 		const cut = cutAfterBytes !== undefined;
 		try {
 			await pipeline(Readable.from(firstBytes(chunks, cut ? cutAfterBytes : Infinity)), res, {
@@ -1000,8 +1047,8 @@ function createSandbox(options = {}) {
 		res.socket?.destroySoon();
 	}
 
-	function* firstBytes(chunks, limit) {
-		for (const chunk of chunks) {
+	async function* firstBytes(chunks, limit) {
+		for await (const chunk of chunks) {
 			if (limit <= 0) return;
 			yield chunk.subarray(0, limit);
 			limit -= chunk.length;
@@ -1039,6 +1086,7 @@ function createSandbox(options = {}) {
 				rateLimit,
 				downloadUrlLifetimeSeconds,
 				fileHost,
+				seededAt: seed.seededAt,
 				...baseUrls,
 			}),
 			'POST /_sandbox/clear-log': () => api.clearLog(),
@@ -1092,9 +1140,16 @@ function createSandbox(options = {}) {
 		apiOk,
 		apiError,
 		send,
+		legacyReply,
+		legacyError,
+		serveFile,
 		isBlank,
 		alnum,
 		isoMinute,
+		// scopes a module adds after the first seed: every seeded app has them (again after a reset)
+		grantEveryApp(scopes) {
+			for (const granted of seed.scopes.values()) for (const scope of scopes) granted.add(scope);
+		},
 		ossError: (ctx, status, code, message, extra = '') =>
 			send(
 				ctx,
@@ -1104,14 +1159,33 @@ function createSandbox(options = {}) {
 				{ 'x-oss-request-id': ctx.requestId },
 			),
 	};
-	const extensions = [createStorage(kit), createRobotMessages(kit)];
+	const replies = createSessionReplies(kit);
+	const extensions = [
+		createStorage(kit),
+		createStorageFiles(kit),
+		createRobotMessages(kit),
+		createDirectory(kit),
+		createGroups(kit),
+		replies,
+	];
+	const extensionLegacyRoutes = Object.fromEntries(
+		extensions.flatMap((extension) =>
+			(extension.legacyRoutes ?? []).map((route) => [
+				route.path,
+				{ method: route.method ?? 'POST', handler: legacyRoute(route) },
+			]),
+		),
+	);
+	const extensionFileRoutes = extensions.flatMap((extension) => extension.fileRoutes ?? []);
 
-	// an extension's route for a path: exact, or a pattern whose groups are handed to the handler
-	function extensionRoute(path) {
+	// an extension's route for a method and path: exact, or a pattern whose groups (URL-decoded) are
+	// handed to the handler
+	function extensionRoute(path, method) {
 		for (const extension of extensions) {
-			for (const route of extension.apiRoutes) {
+			for (const route of extension.apiRoutes ?? []) {
+				if ((route.method ?? 'POST') !== method) continue;
 				const params = route.pattern
-					? route.pattern.exec(path)?.slice(1)
+					? route.pattern.exec(path)?.slice(1).map(decodeURIComponent)
 					: route.path === path && [];
 				if (params) return { ...route, handler: (ctx, body) => route.handler(ctx, body, params) };
 			}
@@ -1175,6 +1249,10 @@ function createSandbox(options = {}) {
 		sent,
 		media,
 		robot,
+		/** When the seed was last built (start or reset): the tree's times count back from it. */
+		get seededAt() {
+			return seed.seededAt;
+		},
 		get apiBaseUrl() {
 			return baseUrls.apiBaseUrl;
 		},
@@ -1213,6 +1291,7 @@ function createSandbox(options = {}) {
 			for (const timer of timers) clearTimeout(timer);
 			timers.clear();
 			await robot.stop();
+			for (const extension of extensions) extension.stop?.();
 			await Promise.all(
 				Object.keys(servers).map(
 					(name) =>
@@ -1359,6 +1438,8 @@ function createSandbox(options = {}) {
 		},
 	};
 	for (const extension of extensions) Object.assign(api, extension.members);
+	// the reply sessions are the robot's: sandbox.robot.replies, .expireSession(), ...
+	Object.assign(robot, replies.robotMembers);
 	return api;
 }
 

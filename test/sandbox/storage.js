@@ -1,9 +1,21 @@
 'use strict';
 // DingTalk storage uploads in the sandbox (storage API v1.0): upload info, the signed PUT on an upload
 // host of its own (like an OSS bucket: header signature, no token), and the commit with its four
-// name-conflict strategies. Committed files land in the seeded spaces, so the convFile sends find them.
+// name-conflict strategies. Committed files land in the seeded spaces, so the convFile sends find them
+// and the storage reads (storage-files.js) list and serve them: the PUT's bytes go to a temporary file.
 // Wire facts follow DingTalk's SDK (storage_1_0); test/sandbox/README.md lists the sandbox's guesses.
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const {
+	ROOT_ID,
+	nameProblem,
+	freeName,
+	makeDentry,
+	dentryView,
+	childrenOf,
+} = require('./dentries');
 
 const PATHS = {
 	uploadInfo: /^\/v1\.0\/storage\/spaces\/([^/]+)\/files\/uploadInfos\/query$/,
@@ -37,85 +49,120 @@ const MAX_SINGLE_PUT = 5 * 1024 ** 3;
 const EXPIRATION_SECONDS = 900;
 const BUCKET = 'sandbox-dingtalk-storage';
 const ACCESS_KEY_ID = 'SandboxStorageKeyId';
-const NAME_FORBIDDEN = /[\t*"<>|]/;
-const CATEGORY = {
-	IMAGE: ['jpg', 'jpeg', 'png', 'gif', 'bmp', 'webp'],
-	VIDEO: ['mp4', 'mov'],
-	AUDIO: ['mp3', 'amr', 'wav'],
-	ARCHIVE: ['zip', 'rar', '7z'],
-	DOCUMENT: ['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'txt', 'csv'],
-};
+const REGION = 'ZHANGJIAKOU';
+const INTRANET_HOST = 'internal.sandbox.invalid'; // internalResourceUrls: dedicated intranet storage
 
-function nameProblem(name) {
-	if (name === '') return 'The name is empty.';
-	if (name.endsWith('.')) return 'The name may not end with ".".';
-	if (NAME_FORBIDDEN.test(name)) return 'The name may not contain tabs or * " < > |.';
-	return null;
+/**
+ * OSS-style header signatures for one bucket, with a secret that never leaves this process: the
+ * Authorization an answer hands out, the check of a request against it, and the answer's
+ * headerSignatureInfo. The signature covers the method, Content-Type, the date, x-oss-date and the object.
+ */
+function headerSigner(bucket) {
+	const secret = crypto.randomBytes(32);
+	const toSign = (method, contentType, date, objectKey) =>
+		`${method}\n\n${contentType}\n${date}\nx-oss-date:${date}\n/${bucket}/${objectKey}`;
+	const authorization = (method, contentType, date, objectKey) =>
+		`OSS ${ACCESS_KEY_ID}:${crypto
+			.createHmac('sha1', secret)
+			.update(toSign(method, contentType, date, objectKey))
+			.digest('base64')}`;
+	return {
+		bucket,
+		authorization,
+		/**
+		 * Why a request for an object signed at `date` (handed out at `issuedAt`) is refused, as ossError
+		 * arguments, or null: a wrong or missing signature, or a date other than the signed one, or too late.
+		 */
+		refusal(req, objectKey, { date, issuedAt }) {
+			const contentType = req.headers['content-type'] ?? '';
+			const sentDate = req.headers['x-oss-date'] ?? '';
+			const expected = Buffer.from(authorization(req.method, contentType, sentDate, objectKey));
+			const given = String(req.headers.authorization ?? '');
+			const sent = Buffer.from(given);
+			if (sent.length !== expected.length || !crypto.timingSafeEqual(sent, expected)) {
+				// like OSS, the answer echoes what it signed (a client must not show it)
+				const signed = toSign(req.method, contentType, sentDate, objectKey);
+				return [
+					403,
+					'SignatureDoesNotMatch',
+					'The request signature we calculated does not match the signature you provided.',
+					`<StringToSign>${signed}</StringToSign><SignatureProvided>${given}</SignatureProvided>`,
+				];
+			}
+			if (sentDate !== date || Date.now() > issuedAt + EXPIRATION_SECONDS * 1000)
+				return [403, 'AccessDenied', 'Request has expired.'];
+			return null;
+		},
+		/** The headerSignatureInfo of an answer: the object's URL on `baseUrl`, with these headers. */
+		info(baseUrl, objectKey, headers) {
+			const url = `${baseUrl}/${bucket}/${objectKey}`;
+			return {
+				resourceUrls: [url],
+				internalResourceUrls: [url.replace('127.0.0.1', INTRANET_HOST)],
+				headers,
+				expirationSeconds: EXPIRATION_SECONDS,
+				region: REGION,
+			};
+		},
+	};
 }
 
-function extensionOf(name) {
-	const dot = name.lastIndexOf('.');
-	return dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
-}
-
-function categoryOf(name) {
-	const extension = extensionOf(name);
-	return Object.keys(CATEGORY).find((key) => CATEGORY[key].includes(extension)) ?? 'OTHER';
-}
-
-// "Q3 report.pdf" -> "Q3 report(1).pdf", the first free one
-function freeName(name, taken) {
-	const dot = name.lastIndexOf('.');
-	const [base, extension] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
-	for (let n = 1; ; n++) {
-		const candidate = `${base}(${n})${extension}`;
-		if (!taken.has(candidate)) return candidate;
+/**
+ * The space named in a storage path, seen by the caller's organisation and the operator in ?unionId=:
+ * `{ space, unionId }`, or `{ error }` (an apiError argument list). A group's space is its members';
+ * a space of no group is any user's of the organisation.
+ */
+function operatorSpace(kit, ctx, spaceId) {
+	const unionId = ctx.query.unionId;
+	if (kit.isBlank(unionId))
+		return { error: [kit.API_ERRORS.param, 'Parameter error: unionId is required.'] };
+	const space = kit.seed().spaces.get(spaceId);
+	if (!space || space.corpId !== ctx.auth.corpId) return { error: [kit.API_ERRORS.spaceNotExist] };
+	const owner = [...kit.seed().conversations.values()].find((c) => c.spaceId === spaceId);
+	if (owner && !owner.members.has(unionId)) {
+		return {
+			error: [kit.API_ERRORS.notMember, `The user ${unionId} has no access to this space.`],
+		};
 	}
+	if (!owner && kit.seed().users.get(unionId)?.corpId !== ctx.auth.corpId)
+		return { error: [kit.API_ERRORS.notMember] };
+	return { space, unionId };
+}
+
+/** The folder `parentId` of a space ('0': its root), or undefined when it is not a folder there. */
+function folderOf(space, parentId) {
+	if (parentId === ROOT_ID) return { path: '' };
+	const parent = space.dentries.get(parentId);
+	return parent && parent.type === 'FOLDER' && parent.status === 'NORMAL' ? parent : undefined;
 }
 
 /**
  * @param kit what server.js shares: answers, seed access, IDs, base URLs.
  */
 function createStorage(kit) {
-	const secret = crypto.randomBytes(32); // signs upload headers; never leaves this process
+	const signer = headerSigner(BUCKET);
 	let uploads = new Map(); // uploadKey -> { spaceId, unionId, appKey, objectKey, date, contentType, issuedAt, stored, committed }
 	let byObject = new Map(); // objectKey -> uploadKey
 	let signedContentType = null; // a Content-Type DingTalk returns among the signed headers (null: none)
+	let folder = null; // where the PUTs' bytes are kept (made on the first PUT, removed by reset and stop)
 	const commits = [];
 
 	// every seeded app may use storage (the seed predates it)
-	function grantScopes() {
-		for (const scopes of kit.seed().scopes.values())
-			for (const scope of Object.values(SCOPES)) scopes.add(scope);
-	}
+	const grantScopes = () => kit.grantEveryApp(Object.values(SCOPES));
 	grantScopes();
 
-	function sign(objectKey, contentType, date) {
-		const text = `PUT\n\n${contentType}\n${date}\nx-oss-date:${date}\n/${BUCKET}/${objectKey}`;
-		return crypto.createHmac('sha1', secret).update(text).digest('base64');
+	function fileFor(objectKey) {
+		folder ??= fs.mkdtempSync(path.join(os.tmpdir(), 'dingtalk-sandbox-'));
+		return path.join(folder, objectKey.replace(/[^A-Za-z0-9]/g, '_'));
 	}
 
-	// the space named in the path, seen by the caller's organisation and the operator in ?unionId=
-	function spaceFor(ctx, spaceId) {
-		const unionId = ctx.query.unionId;
-		if (kit.isBlank(unionId))
-			return { error: [kit.API_ERRORS.param, 'Parameter error: unionId is required.'] };
-		const space = kit.seed().spaces.get(spaceId);
-		if (!space || space.corpId !== ctx.auth.corpId)
-			return { error: [kit.API_ERRORS.spaceNotExist] };
-		const owner = [...kit.seed().conversations.values()].find((c) => c.spaceId === spaceId);
-		if (owner && !owner.members.has(unionId)) {
-			return {
-				error: [kit.API_ERRORS.notMember, `The user ${unionId} may not add files to this space.`],
-			};
-		}
-		if (!owner && kit.seed().users.get(unionId)?.corpId !== ctx.auth.corpId)
-			return { error: [kit.API_ERRORS.notMember] };
-		return { space, unionId };
+	function removeFiles() {
+		if (folder) fs.rmSync(folder, { recursive: true, force: true });
+		folder = null;
 	}
 
 	function uploadInfo(ctx, body, [spaceId]) {
-		const found = spaceFor(ctx, spaceId);
+		const found = operatorSpace(kit, ctx, spaceId);
 		if (found.error) return kit.apiError(ctx, ...found.error);
 		if (body.protocol !== 'HEADER_SIGNATURE') return kit.apiError(ctx, ERRORS.protocol);
 		if (body.multipart === true)
@@ -134,15 +181,8 @@ function createStorage(kit) {
 			const problem = nameProblem(String(check.name).trim());
 			if (problem) return kit.apiError(ctx, ERRORS.name, problem);
 			// the name pre-check also refuses a name already in the folder
-			const parentId = check.parentId ?? '0';
-			if (
-				[...found.space.dentries.values()].some(
-					(d) =>
-						(d.parentId ?? '0') === parentId &&
-						d.name === String(check.name).trim() &&
-						d.status === 'NORMAL',
-				)
-			)
+			const siblings = childrenOf(found.space.dentries, String(check.parentId ?? ROOT_ID));
+			if (siblings.some((d) => d.name === String(check.name).trim()))
 				return kit.apiError(ctx, ERRORS.exists);
 		}
 		const uploadKey = `sandbox-upload-${kit.alnum(24)}`;
@@ -162,22 +202,15 @@ function createStorage(kit) {
 		});
 		byObject.set(objectKey, uploadKey);
 		const headers = {
-			Authorization: `OSS ${ACCESS_KEY_ID}:${sign(objectKey, contentType, date)}`,
+			Authorization: signer.authorization('PUT', contentType, date, objectKey),
 			'x-oss-date': date,
 		};
 		if (signedContentType) headers['Content-Type'] = signedContentType;
-		const url = `${kit.baseUrls.uploadBaseUrl}/${BUCKET}/${objectKey}`;
 		kit.apiOk(ctx, {
 			uploadKey,
 			protocol: 'HEADER_SIGNATURE',
 			storageDriver: 'DINGTALK',
-			headerSignatureInfo: {
-				resourceUrls: [url],
-				internalResourceUrls: [url.replace('127.0.0.1', 'internal.sandbox.invalid')],
-				headers,
-				expirationSeconds: EXPIRATION_SECONDS,
-				region: 'ZHANGJIAKOU',
-			},
+			headerSignatureInfo: signer.info(kit.baseUrls.uploadBaseUrl, objectKey, headers),
 		});
 	}
 
@@ -200,59 +233,45 @@ function createStorage(kit) {
 			: '';
 		const upload = uploads.get(byObject.get(objectKey));
 		if (!upload) return fail(403, 'AccessDenied', 'The bucket does not allow this access.');
-		const contentType = req.headers['content-type'] ?? '';
-		const date = req.headers['x-oss-date'] ?? '';
-		const expected = `OSS ${ACCESS_KEY_ID}:${sign(objectKey, contentType, date)}`;
-		const given = String(req.headers.authorization ?? '');
+		const refused = signer.refusal(req, objectKey, upload);
 		ctx.entry.body = {
 			contentType: req.headers['content-type'] ?? null,
 			contentLength: req.headers['content-length'] ?? null,
 			chunked: /chunked/i.test(String(req.headers['transfer-encoding'] ?? '')),
-			signed: given === expected,
+			signed: refused?.[1] !== 'SignatureDoesNotMatch',
 		};
-		if (
-			given.length !== expected.length ||
-			!crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected))
-		) {
-			// like OSS, the answer echoes what it signed (a client must not show it)
-			const stringToSign = `PUT\n\n${contentType}\n${date}\nx-oss-date:${date}\n/${BUCKET}/${objectKey}`;
-			return fail(
-				403,
-				'SignatureDoesNotMatch',
-				'The request signature we calculated does not match the signature you provided.',
-				`<StringToSign>${stringToSign}</StringToSign><SignatureProvided>${given}</SignatureProvided>`,
-			);
-		}
-		if (date !== upload.date || Date.now() > upload.issuedAt + EXPIRATION_SECONDS * 1000)
-			return fail(403, 'AccessDenied', 'Request has expired.');
+		if (refused) return fail(...refused);
 		const sha256 = crypto.createHash('sha256');
 		const md5 = crypto.createHash('md5');
 		let size = 0;
+		// the bytes go to a file of their own, so a download can serve them and memory stays flat
+		const file = fileFor(objectKey);
+		const out = fs.createWriteStream(file);
+		out.on('error', () => {});
 		return new Promise((resolve) => {
 			ctx.input.on('data', (chunk) => {
 				size += chunk.length;
 				sha256.update(chunk);
 				md5.update(chunk);
+				out.write(chunk);
 			});
 			ctx.input.on('error', resolve);
 			ctx.input.on('close', resolve);
 			ctx.input.on('end', () => {
-				const stored = { size, sha256: sha256.digest('hex'), md5: md5.digest('hex') };
-				upload.stored = stored;
-				Object.assign(ctx.entry.body, { size, sha256: stored.sha256 });
-				kit.send(ctx, 200, '', 'text/plain', { ETag: `"${stored.md5.toUpperCase()}"` });
-				resolve();
+				// answered once the file is complete, so a commit and a download right after see it all
+				out.end(() => {
+					const stored = { size, sha256: sha256.digest('hex'), md5: md5.digest('hex'), file };
+					upload.stored = stored;
+					Object.assign(ctx.entry.body, { size, sha256: stored.sha256 });
+					kit.send(ctx, 200, '', 'text/plain', { ETag: `"${stored.md5.toUpperCase()}"` });
+					resolve();
+				});
 			});
 		});
 	}
 
-	function dentryView(dentry) {
-		const { sha256, ...view } = dentry;
-		return view;
-	}
-
 	function commit(ctx, body, [spaceId]) {
-		const found = spaceFor(ctx, spaceId);
+		const found = operatorSpace(kit, ctx, spaceId);
 		if (found.error) return kit.apiError(ctx, ...found.error);
 		for (const field of ['uploadKey', 'name', 'parentId']) {
 			if (kit.isBlank(body[field]))
@@ -286,15 +305,11 @@ function createStorage(kit) {
 			);
 		const { dentries } = found.space;
 		const parentId = String(body.parentId);
-		if (parentId !== '0') {
-			const parent = dentries.get(parentId);
-			if (!parent || parent.type !== 'FOLDER' || parent.status !== 'NORMAL')
-				return kit.apiError(ctx, ERRORS.parent);
-		}
-		const siblings = [...dentries.values()].filter(
-			(d) => (d.parentId ?? '0') === parentId && d.status === 'NORMAL',
-		);
+		const parent = folderOf(found.space, parentId);
+		if (!parent) return kit.apiError(ctx, ERRORS.parent);
+		const siblings = childrenOf(dentries, parentId);
 		const existing = siblings.find((d) => d.name === name);
+		const content = { path: upload.stored.file, size: upload.stored.size };
 		const now = kit.isoMinute(Date.now());
 		const record = (outcome, dentry) => {
 			upload.committed = true;
@@ -320,6 +335,7 @@ function createStorage(kit) {
 			Object.assign(existing, {
 				size: upload.stored.size,
 				sha256: upload.stored.sha256,
+				content,
 				version: (existing.version ?? 1) + 1,
 				modifierId: found.unionId,
 				modifiedTime: now,
@@ -327,37 +343,26 @@ function createStorage(kit) {
 			return record('overwritten', existing);
 		}
 		const finalName = existing ? freeName(name, new Set(siblings.map((d) => d.name))) : name;
-		const folderPath =
-			parentId === '0' ? '' : `${dentries.get(parentId).path ?? `/${dentries.get(parentId).name}`}`;
-		const dentry = {
+		const dentry = makeDentry({
 			id: String(crypto.randomInt(1e10, 1e11)),
-			uuid: crypto.randomUUID(),
 			spaceId,
 			parentId,
-			type: 'FILE',
+			parentPath: parent.path,
 			name: finalName,
-			size: upload.stored.size,
-			path: `${folderPath}/${finalName}`,
-			version: 1,
-			status: 'NORMAL',
-			extension: extensionOf(finalName),
-			category: categoryOf(finalName),
-			creatorId: found.unionId,
-			modifierId: found.unionId,
-			createTime: now,
-			modifiedTime: now,
-			storageDriver: 'DINGTALK',
-			partitionType: 'PUBLIC_OSS_PARTITION',
-			properties: { readOnly: false },
+			content,
 			sha256: upload.stored.sha256,
-		};
+			unionId: found.unionId,
+			createTime: now,
+		});
 		dentries.set(dentry.id, dentry);
 		record(existing ? 'renamed' : 'created', dentry);
 	}
 
 	function storedFile(spaceId, dentryId) {
 		const dentry = kit.seed().spaces.get(String(spaceId))?.dentries.get(String(dentryId));
-		return dentry ? { ...dentry } : null;
+		if (!dentry) return null;
+		const { content, ...copy } = dentry;
+		return { ...copy, sha256: dentry.sha256 ?? null };
 	}
 
 	const members = {
@@ -383,13 +388,23 @@ function createStorage(kit) {
 		}),
 		reset() {
 			grantScopes();
+			removeFiles();
 			uploads = new Map();
 			byObject = new Map();
 			signedContentType = null;
 			commits.length = 0;
 		},
+		stop: removeFiles,
 		members,
 	};
 }
 
-module.exports = { createStorage, STORAGE_ERRORS: ERRORS, STORAGE_SCOPES: SCOPES };
+module.exports = {
+	createStorage,
+	headerSigner,
+	operatorSpace,
+	folderOf,
+	STRATEGIES,
+	STORAGE_ERRORS: ERRORS,
+	STORAGE_SCOPES: SCOPES,
+};

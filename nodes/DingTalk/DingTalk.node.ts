@@ -2,6 +2,7 @@ import {
 	NodeApiError,
 	NodeConnectionTypes,
 	NodeOperationError,
+	type IDataObject,
 	type IExecuteFunctions,
 	type JsonObject,
 	type INodeExecutionData,
@@ -9,6 +10,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import { file } from './resources/file';
+import { folder } from './resources/folder';
 import { groupSpace } from './resources/groupSpace';
 import { media } from './resources/media';
 import { robotFile } from './resources/robotFile';
@@ -17,14 +19,22 @@ import {
 	buildCall,
 	mapItems,
 	operationProperty,
+	type DingTalkOperation,
 	type DingTalkResource,
 	type ItemContext,
 } from '../shared/operation';
-import { DingTalkTransport, readTransportOptions } from '../shared/transport';
+import { DingTalkTransport, readTransportOptions, type DingTalkCall } from '../shared/transport';
 import { CALLS_PER_SECOND_PER_APP_AND_API } from '../shared/wire';
 
 /** Every resource the node offers; the editor's Resource and Operation lists are built from these. */
-export const RESOURCES: DingTalkResource[] = [file, groupSpace, media, robotFile, robotMessage];
+export const RESOURCES: DingTalkResource[] = [
+	file,
+	folder,
+	groupSpace,
+	media,
+	robotFile,
+	robotMessage,
+];
 
 export class DingTalk implements INodeType {
 	description: INodeTypeDescription = {
@@ -140,9 +150,7 @@ export class DingTalk implements INodeType {
 			async (itemIndex) => {
 				const item: ItemContext = { ctx: this, transport, itemIndex, state: {} };
 				try {
-					const call = await buildCall(operation, item);
-					const answer = await transport.call(call, itemIndex);
-					return await operation.postReceive(item, answer);
+					return await runOperation(operation, item, await buildCall(operation, item));
 				} catch (error) {
 					if (this.continueOnFail()) {
 						return {
@@ -162,6 +170,22 @@ export class DingTalk implements INodeType {
 			},
 			destinationOf,
 		);
-		return [results];
+		return [results.flat()];
 	}
+}
+
+/** Sends an item's call, and the calls for later pages of a list, until its limit is met. */
+async function runOperation(
+	operation: DingTalkOperation,
+	item: ItemContext,
+	first: DingTalkCall,
+): Promise<INodeExecutionData[]> {
+	const limit = typeof item.state.limit === 'number' ? item.state.limit : Infinity;
+	const output: INodeExecutionData[] = [];
+	for (let call: DingTalkCall | undefined = first; call && output.length < limit; ) {
+		const answer: IDataObject = await item.transport.call(call, item.itemIndex);
+		output.push(...[await operation.postReceive(item, answer)].flat());
+		call = operation.nextPage?.(call, answer);
+	}
+	return output.slice(0, limit);
 }

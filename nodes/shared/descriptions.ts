@@ -1,4 +1,4 @@
-import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
+import type { IDisplayOptions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import type { IdField } from './operation';
 
 /** The IDs the operations take, each with the label its validation messages use. */
@@ -54,6 +54,84 @@ export function inputBinaryFieldProperty(
 		default: 'data',
 		hint: 'The name of the input binary field containing the file',
 		description,
+		displayOptions: { show },
+	};
+}
+
+/** Downloads are refused above this by default, in MB of 1,048,576 bytes. */
+export const DEFAULT_MAX_DOWNLOAD_MB = 200;
+
+export function maxFileSizeProperty(
+	show: IDisplayOptions['show'],
+	note = 'DingTalk media are at most 20 MB',
+): INodeProperties {
+	return {
+		displayName: 'Max File Size (MB)',
+		name: 'maxFileSizeMb',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: DEFAULT_MAX_DOWNLOAD_MB,
+		description: `The largest file to download, in MB of 1,048,576 bytes: a larger one is refused before it is read when DingTalk says its size, and stopped at the limit otherwise. ${note}.`,
+		displayOptions: { show },
+	};
+}
+
+/** A binary output field's name, as the user gave it. */
+export function outputBinaryFieldProperty(show: IDisplayOptions['show']): INodeProperties {
+	return {
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		hint: 'The name of the output binary field to put the file in',
+		displayOptions: { show },
+	};
+}
+
+/** The choices when the folder already has an entry of that name, as File > Upload and Folder > Create offer them. */
+export function conflictOptions(kind: 'file' | 'folder'): INodePropertyOptions[] {
+	return [
+		{
+			name: `Rename the New ${kind === 'file' ? 'File' : 'Folder'}`,
+			value: 'rename',
+			description: `DingTalk gives the new ${kind} a free name`,
+		},
+		{
+			name: `Replace the Existing ${kind === 'file' ? 'File' : 'Folder'}`,
+			value: 'overwrite',
+			description:
+				kind === 'file'
+					? 'The existing file gets the new content (a new version)'
+					: 'The existing folder is replaced by the new one',
+		},
+		{
+			name: `Keep the Existing ${kind === 'file' ? 'File' : 'Folder'}`,
+			value: 'returnExisting',
+			description:
+				kind === 'file'
+					? 'Nothing is stored; the existing file is output (and sent)'
+					: 'Nothing is created; the existing folder is output',
+		},
+		{
+			name: 'Fail',
+			value: 'fail',
+			description: 'The item fails with DingTalk\'s "already exists" error',
+		},
+	];
+}
+
+export function conflictProperty(
+	show: IDisplayOptions['show'],
+	kind: 'file' | 'folder',
+): INodeProperties {
+	return {
+		displayName: 'If the Name Exists',
+		name: 'conflict',
+		type: 'options',
+		options: conflictOptions(kind),
+		default: 'rename',
+		description: `What DingTalk does when the folder already has a ${kind} of that name`,
 		displayOptions: { show },
 	};
 }

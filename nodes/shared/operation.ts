@@ -7,6 +7,7 @@ import {
 	type INodeProperties,
 } from 'n8n-workflow';
 import { createLimiter } from './limit';
+import { CONFLICT_STRATEGIES, type ConflictChoice } from './wire';
 import type { DingTalkCall, DingTalkTransport } from './transport';
 
 /** What an operation's hooks get for one input item. */
@@ -33,11 +34,19 @@ export interface DingTalkOperation {
 	body?: Record<string, IdField>;
 	/** Runs before sending: validates what the fields above cannot and may add a multipart body. */
 	preSend?: (item: ItemContext, call: DingTalkCall) => Promise<DingTalkCall>;
-	/** Turns DingTalk's answer into the output item. */
+	/** Turns DingTalk's answer into the output: one item, or one per entry of a list. */
 	postReceive: (
 		item: ItemContext,
 		answer: IDataObject,
-	) => Promise<INodeExecutionData> | INodeExecutionData;
+	) =>
+		| Promise<INodeExecutionData | INodeExecutionData[]>
+		| INodeExecutionData
+		| INodeExecutionData[];
+	/**
+	 * A list DingTalk hands out a page at a time: the call for the page after `answer`, or undefined after
+	 * the last. The pages' outputs are joined, up to the item's limit (state.limit; none: all).
+	 */
+	nextPage?: (call: DingTalkCall, answer: IDataObject) => DingTalkCall | undefined;
 	/** How many items may be in flight at once (the rate limit still applies). */
 	concurrency: number;
 	/** For sends: the field naming the chat; messages to one chat go one after another, in item order. */
@@ -195,4 +204,36 @@ export async function mapItems<T>(
 	await Promise.all(tasks);
 	if (failure) throw failure.error;
 	return results;
+}
+
+const MIB = 1024 * 1024;
+
+/** The Max File Size field in bytes, refused when it is not a number above 0. */
+export function readMaxBytes(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	fallbackMb: number,
+): number {
+	const maxMb = Number(ctx.getNodeParameter('maxFileSizeMb', itemIndex, fallbackMb));
+	if (!Number.isFinite(maxMb) || maxMb <= 0) {
+		throw refuseInput(ctx, itemIndex, 'Max File Size (MB)', `"${maxMb}" is not a number above 0`);
+	}
+	return Math.floor(maxMb * MIB);
+}
+
+/** The output binary field's name; empty means `data`. */
+export function readOutputField(ctx: IExecuteFunctions, itemIndex: number): string {
+	return String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
+}
+
+/** The "If the Name Exists" choice, refused when it is not one of the choices. */
+export function readConflict(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	value: unknown,
+): ConflictChoice {
+	const choice = String(value || 'rename');
+	if (!(choice in CONFLICT_STRATEGIES))
+		throw refuseInput(ctx, itemIndex, 'If the Name Exists', `"${choice}" is not a choice`);
+	return choice as ConflictChoice;
 }

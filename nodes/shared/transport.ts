@@ -62,7 +62,7 @@ export type StreamConnectionGrant =
 /** One DingTalk API call, described as data. */
 export interface DingTalkCall {
 	family: ApiFamily;
-	method: 'GET' | 'POST';
+	method: 'GET' | 'POST' | 'DELETE';
 	path: string;
 	/** Values for `{name}` placeholders in the path; the path itself names the API (rate limit, permission). */
 	pathParams?: Record<string, string>;
@@ -366,6 +366,7 @@ export class DingTalkTransport {
 		itemIndex: number,
 		maxBytes: number,
 		consume: (download: SignedDownload) => Promise<T>,
+		signedHeaders: Record<string, string> = {},
 	): Promise<T> {
 		const problem = signedUrlProblem(url, this.credentials.region === 'custom');
 		if (problem) {
@@ -381,6 +382,8 @@ export class DingTalkTransport {
 				response = (await this.ctx.helpers.httpRequest({
 					method: 'GET',
 					url,
+					// A storage download is signed over these: they go exactly as DingTalk gave them.
+					headers: { ...signedHeaders },
 					encoding: 'stream',
 					returnFullResponse: true,
 					ignoreHttpStatusErrors: true,

@@ -50,6 +50,26 @@ export const PATHS = {
 export const STORAGE_PATHS = {
 	uploadInfo: '/v1.0/storage/spaces/{spaceId}/files/uploadInfos/query',
 	commit: '/v1.0/storage/spaces/{spaceId}/files/commit',
+	/** One folder's entries, a page at a time (GET; query parentId, nextToken, maxResults, orderBy, order). */
+	listFolder: '/v1.0/storage/spaces/{spaceId}/dentries',
+	/** Every entry of the space, flat (POST; body option {nextToken, maxResults, order}). */
+	listAll: '/v1.0/storage/spaces/{spaceId}/dentries/listAll',
+	getEntry: '/v1.0/storage/spaces/{spaceId}/dentries/{dentryId}/query',
+	/** A signed GET of the file's bytes with headers to send as they are; internal apps only. */
+	downloadInfo: '/v1.0/storage/spaces/{spaceId}/dentries/{dentryId}/downloadInfos/query',
+	/** DELETE; query toRecycleBin (DingTalk's default: false, a permanent delete). */
+	deleteEntry: '/v1.0/storage/spaces/{spaceId}/dentries/{dentryId}',
+	createFolder: '/v1.0/storage/spaces/{spaceId}/dentries/{parentId}/folders',
+} as const;
+
+/** Storage paging: at most 50 entries a page; the last page has no nextToken (there is no hasMore). */
+export const STORAGE_PAGE_MAX = 50;
+/** How a folder's listing can be ordered (DingTalk's default: by modified time, newest first). */
+export const STORAGE_ORDER_BY = {
+	modified: 'MODIFIED_TIME',
+	created: 'CREATE_TIME',
+	name: 'NAME',
+	size: 'SIZE',
 } as const;
 
 /** The robot send calls: to one group the robot is in, or one-to-one to up to 20 users. */
@@ -69,6 +89,13 @@ export const PERMISSION_OF_PATH: Record<string, string> = {
 	[PATHS.robotFileDownload]: 'qyapi_robot_sendmsg',
 	[STORAGE_PATHS.uploadInfo]: 'Storage.UploadInfo.Read',
 	[STORAGE_PATHS.commit]: 'Storage.File.Write',
+	[STORAGE_PATHS.listFolder]: 'Storage.File.Read',
+	[STORAGE_PATHS.listAll]: 'Storage.File.Read',
+	[STORAGE_PATHS.getEntry]: 'Storage.File.Read',
+	[STORAGE_PATHS.downloadInfo]: 'Storage.DownloadInfo.Read',
+	[STORAGE_PATHS.deleteEntry]: 'Storage.File.Write',
+	// ASSUMPTION: creating a folder needs the write permission, as committing a file does.
+	[STORAGE_PATHS.createFolder]: 'Storage.File.Write',
 	// ASSUMPTION: the robot sends need the robot-message permission, as the robot file download does; the
 	// pages we have do not name one for them.
 	[ROBOT_MESSAGE_PATHS.toGroup]: 'qyapi_robot_sendmsg',

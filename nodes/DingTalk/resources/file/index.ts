@@ -10,6 +10,7 @@ import {
 } from '../../../shared/descriptions';
 import type { DingTalkOperation, DingTalkResource } from '../../../shared/operation';
 import { PATHS } from '../../../shared/wire';
+import { storedFileFields, storedFileOperations } from './stored';
 import { uploadFields, uploadOperation } from './upload';
 
 const SENDS_IN_FLIGHT = 20;
@@ -65,6 +66,7 @@ export const file: DingTalkResource = {
 			description: 'Post the file itself (a copy) from DingTalk storage in a group chat',
 		}),
 		upload: uploadOperation,
+		...storedFileOperations,
 	},
 	fields: [
 		idProperty(
@@ -94,5 +96,6 @@ export const file: DingTalkResource = {
 			'The ID (dentryId) of the file in that space; folders cannot be sent',
 		),
 		...uploadFields,
+		...storedFileFields,
 	],
 };

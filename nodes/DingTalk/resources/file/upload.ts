@@ -7,6 +7,7 @@ import {
 } from 'n8n-workflow';
 import { binarySourceOf } from '../../../shared/binary';
 import {
+	conflictOptions,
 	idProperty,
 	inputBinaryFieldProperty,
 	OPEN_CONVERSATION_ID,
@@ -15,6 +16,7 @@ import {
 	UNION_ID_HINT,
 } from '../../../shared/descriptions';
 import {
+	readConflict,
 	readId,
 	readInputBinary,
 	refuseInput,
@@ -24,7 +26,6 @@ import {
 import type { DingTalkCall, DingTalkTransport } from '../../../shared/transport';
 import {
 	commitBody,
-	CONFLICT_STRATEGIES,
 	PATHS,
 	signedUploadOf,
 	STORAGE_PATHS,
@@ -32,7 +33,6 @@ import {
 	STORAGE_SINGLE_PUT_MAX_BYTES,
 	storageNameProblem,
 	uploadInfoBody,
-	type ConflictChoice,
 } from '../../../shared/wire';
 
 const showForUpload = { resource: ['file'], operation: ['upload'] };
@@ -131,28 +131,7 @@ export const uploadFields: INodeProperties[] = [
 				displayName: 'If the Name Exists',
 				name: 'conflict',
 				type: 'options',
-				options: [
-					{
-						name: 'Rename the New File',
-						value: 'rename',
-						description: 'DingTalk gives the new file a free name',
-					},
-					{
-						name: 'Replace the Existing File',
-						value: 'overwrite',
-						description: 'The existing file gets the new content (a new version)',
-					},
-					{
-						name: 'Keep the Existing File',
-						value: 'returnExisting',
-						description: 'Nothing is stored; the existing file is output (and sent)',
-					},
-					{
-						name: 'Fail',
-						value: 'fail',
-						description: 'The item fails with DingTalk\'s "already exists" error',
-					},
-				],
+				options: conflictOptions('file'),
 				default: 'rename',
 				description: 'What DingTalk does when the folder already has a file of that name',
 			},
@@ -200,9 +179,7 @@ async function readUploadInput(ctx: IExecuteFunctions, itemIndex: number) {
 		fileName?: string;
 		conflict?: string;
 	};
-	const conflict = (options.conflict || 'rename') as ConflictChoice;
-	if (!(conflict in CONFLICT_STRATEGIES))
-		throw refuseInput(ctx, itemIndex, 'If the Name Exists', `"${conflict}" is not a choice`);
+	const conflict = readConflict(ctx, itemIndex, options.conflict);
 
 	const property = parameter('binaryPropertyName', '');
 	const binary = readInputBinary(ctx, itemIndex, property, 'Input Binary Field');

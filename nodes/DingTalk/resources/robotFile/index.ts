@@ -6,13 +6,24 @@ import {
 	sniffExtension,
 } from '../../../shared/binary';
 import { defaultRobotCodeOf } from '../../../shared/app';
-import { DOWNLOAD_CODE, idProperty, ROBOT_CODE } from '../../../shared/descriptions';
-import { readId, refuseInput, type DingTalkResource } from '../../../shared/operation';
+import {
+	DEFAULT_MAX_DOWNLOAD_MB,
+	DOWNLOAD_CODE,
+	idProperty,
+	maxFileSizeProperty,
+	outputBinaryFieldProperty,
+	ROBOT_CODE,
+} from '../../../shared/descriptions';
+import {
+	readId,
+	readMaxBytes,
+	readOutputField,
+	type DingTalkResource,
+} from '../../../shared/operation';
 import type { DingTalkTransport, TransportContext } from '../../../shared/transport';
 import { PATHS } from '../../../shared/wire';
 
 const showForDownload = { resource: ['robotFile'], operation: ['download'] };
-const DEFAULT_MAX_DOWNLOAD_MB = 200;
 const MIB = 1024 * 1024;
 
 const robotFileFields: INodeProperties[] = [
@@ -49,25 +60,8 @@ const robotFileFields: INodeProperties[] = [
 			"The file's real name, for example the message's content.fileName. DingTalk serves files as *.file; without a name the extension is restored from the content.",
 		displayOptions: { show: { ...showForDownload, downloadContent: [true] } },
 	},
-	{
-		displayName: 'Put Output File in Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		required: true,
-		hint: 'The name of the output binary field to put the file in',
-		displayOptions: { show: { ...showForDownload, downloadContent: [true] } },
-	},
-	{
-		displayName: 'Max File Size (MB)',
-		name: 'maxFileSizeMb',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: DEFAULT_MAX_DOWNLOAD_MB,
-		description:
-			'The largest file to download, in MB of 1,048,576 bytes: a larger one is refused before it is read when DingTalk says its size, and stopped at the limit otherwise. DingTalk media are at most 20 MB.',
-		displayOptions: { show: { ...showForDownload, downloadContent: [true] } },
-	},
+	outputBinaryFieldProperty({ ...showForDownload, downloadContent: [true] }),
+	maxFileSizeProperty({ ...showForDownload, downloadContent: [true] }),
 ];
 
 /** The last part of a name a sender chose: never a path (n8n would keep it as the binary's directory). */
@@ -158,18 +152,7 @@ export const robotFile: DingTalkResource = {
 			call: { family: 'new', method: 'POST', path: PATHS.robotFileDownload, sendsMessage: false },
 			preSend: async ({ ctx, itemIndex, transport, state }, call) => {
 				if (ctx.getNodeParameter('downloadContent', itemIndex, true)) {
-					const maxMb = Number(
-						ctx.getNodeParameter('maxFileSizeMb', itemIndex, DEFAULT_MAX_DOWNLOAD_MB),
-					);
-					if (!Number.isFinite(maxMb) || maxMb <= 0) {
-						throw refuseInput(
-							ctx,
-							itemIndex,
-							'Max File Size (MB)',
-							`"${maxMb}" is not a number above 0`,
-						);
-					}
-					state.maxBytes = Math.floor(maxMb * MIB);
+					state.maxBytes = readMaxBytes(ctx, itemIndex, DEFAULT_MAX_DOWNLOAD_MB);
 				}
 				return {
 					...call,
@@ -198,11 +181,9 @@ export const robotFile: DingTalkResource = {
 					itemIndex,
 					Number(state.maxBytes),
 				);
-				const property =
-					String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
 				return {
 					json: file.json,
-					binary: { [property]: file.binary },
+					binary: { [readOutputField(ctx, itemIndex)]: file.binary },
 					pairedItem: { item: itemIndex },
 				};
 			},

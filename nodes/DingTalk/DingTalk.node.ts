@@ -15,6 +15,7 @@ import { groupSpace } from './resources/groupSpace';
 import { media } from './resources/media';
 import { robotFile } from './resources/robotFile';
 import { robotMessage } from './resources/robotMessage';
+import { user } from './resources/user';
 import {
 	buildCall,
 	mapItems,
@@ -34,6 +35,7 @@ export const RESOURCES: DingTalkResource[] = [
 	media,
 	robotFile,
 	robotMessage,
+	user,
 ];
 
 export class DingTalk implements INodeType {
@@ -183,7 +185,9 @@ async function runOperation(
 	const limit = typeof item.state.limit === 'number' ? item.state.limit : Infinity;
 	const output: INodeExecutionData[] = [];
 	for (let call: DingTalkCall | undefined = first; call && output.length < limit; ) {
-		const answer: IDataObject = await item.transport.call(call, item.itemIndex);
+		const answer: IDataObject = operation.send
+			? await operation.send(item, call)
+			: await item.transport.call(call, item.itemIndex);
 		output.push(...[await operation.postReceive(item, answer)].flat());
 		call = operation.nextPage?.(call, answer);
 	}

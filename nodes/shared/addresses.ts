@@ -1,4 +1,4 @@
-import { STREAM_ENDPOINT_SCHEME } from './wire';
+import { SESSION_WEBHOOK_HOSTS, STREAM_ENDPOINT_SCHEME } from './wire';
 
 /**
  * Where a signed download URL may point. DingTalk's file hosts are public: a link to a loopback,
@@ -88,4 +88,25 @@ export function streamEndpointProblem(
 		return `its scheme is ${parsed.protocol.replace(':', '')}, and the ticket goes only over ${allowed.map((scheme) => scheme.replace(':', '')).join(' or ')}`;
 	}
 	return undefined;
+}
+
+/**
+ * Why a message's reply address is not used, or undefined when it points to DingTalk: https on DingTalk's
+ * own hosts, or (Custom region) on the credential's own hosts. Anyone who can post a callback chooses it,
+ * and a reply would post to it.
+ */
+export function sessionWebhookProblem(value: unknown, ownHosts: string[]): string | undefined {
+	if (value === undefined) return undefined;
+	let url: URL;
+	try {
+		url = new URL(String(value));
+	} catch {
+		return 'it is not a URL';
+	}
+	if (url.username || url.password) return 'it carries a user name or password';
+	if (ownHosts.includes(url.host) && (url.protocol === 'https:' || url.protocol === 'http:'))
+		return undefined;
+	if (url.protocol === 'https:' && SESSION_WEBHOOK_HOSTS.includes(url.hostname) && !url.port)
+		return undefined;
+	return `it points to ${url.protocol}//${url.host}, not to DingTalk`;
 }

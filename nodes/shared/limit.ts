@@ -26,3 +26,15 @@ export function createLimiter(limit: number): Limiter {
 		}
 	};
 }
+
+/** `work` for every value, at most `limit` at once, the results in the values' order. */
+export async function mapWithLimit<V, T>(
+	values: V[],
+	limit: number,
+	work: (value: V) => Promise<T>,
+): Promise<T[]> {
+	const limited = createLimiter(limit);
+	return await Promise.all(
+		values.map(async (value) => await limited(async () => await work(value))),
+	);
+}

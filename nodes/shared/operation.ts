@@ -34,6 +34,8 @@ export interface DingTalkOperation {
 	body?: Record<string, IdField>;
 	/** Runs before sending: validates what the fields above cannot and may add a multipart body. */
 	preSend?: (item: ItemContext, call: DingTalkCall) => Promise<DingTalkCall>;
+	/** Sends the built call instead of the transport's `call` (a reply, which goes to an address of its own). */
+	send?: (item: ItemContext, call: DingTalkCall) => Promise<IDataObject>;
 	/** Turns DingTalk's answer into the output: one item, or one per entry of a list. */
 	postReceive: (
 		item: ItemContext,

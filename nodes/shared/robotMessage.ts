@@ -6,6 +6,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import { createHmac, timingSafeEqual } from 'crypto';
+import { sessionWebhookProblem } from './addresses';
 import { createLimiter } from './limit';
 import {
 	CALLBACK_MAX_CLOCK_SKEW_MS,
@@ -17,7 +18,6 @@ import {
 	SENDER_UNION_ID_FIELD,
 	SESSION_WEBHOOK_EXPIRY_FIELD,
 	SESSION_WEBHOOK_FIELD,
-	SESSION_WEBHOOK_HOSTS,
 	type RobotMessageType,
 } from './wire';
 
@@ -103,27 +103,6 @@ export function refusalOf(message: RobotMessage, filters: RobotMessageFilters): 
 	if (filters.onlyWhenMentioned && chat === 'group' && message.isInAtList !== true)
 		return 'it does not @-mention the robot';
 	return undefined;
-}
-
-/**
- * Why a message's reply address is not used, or undefined when it points to DingTalk: https on DingTalk's
- * own hosts, or (Custom region) on the credential's own hosts. Anyone who can post a callback chooses it,
- * and a reply would post to it.
- */
-export function sessionWebhookProblem(value: unknown, ownHosts: string[]): string | undefined {
-	if (value === undefined) return undefined;
-	let url: URL;
-	try {
-		url = new URL(String(value));
-	} catch {
-		return 'it is not a URL';
-	}
-	if (url.username || url.password) return 'it carries a user name or password';
-	if (ownHosts.includes(url.host) && (url.protocol === 'https:' || url.protocol === 'http:'))
-		return undefined;
-	if (url.protocol === 'https:' && SESSION_WEBHOOK_HOSTS.includes(url.hostname) && !url.port)
-		return undefined;
-	return `it points to ${url.protocol}//${url.host}, not to DingTalk`;
 }
 
 /** The message without its reply address (and the address's expiry) when that is not DingTalk's. */

@@ -11,7 +11,7 @@ import {
 	type IWebhookFunctions,
 	type JsonObject,
 } from 'n8n-workflow';
-import { signedUrlProblem, streamEndpointProblem } from './addresses';
+import { sessionWebhookProblem, signedUrlProblem, streamEndpointProblem } from './addresses';
 import {
 	bookCall,
 	delayBeforeNextCall,
@@ -27,6 +27,7 @@ import {
 	appIdentityOf,
 	asAppCredentials,
 	baseUrlsOf,
+	ownHostsOf,
 	redact,
 	secretsOf,
 	storedTokenOf,
@@ -41,6 +42,8 @@ import {
 	ERROR_GUIDE,
 	PERMISSION_CODES,
 	PERMISSION_OF_PATH,
+	SESSION_EXPIRED_ERRCODE,
+	SESSION_REPLY_PATH,
 	STREAM_CONNECTION_PATH,
 	STREAM_SUBSCRIPTIONS,
 	streamRefusalIsFinal,
@@ -598,6 +601,84 @@ export class DingTalkTransport {
 					itemIndex,
 				},
 			);
+		}
+	}
+
+	/**
+	 * Posts a reply to a robot message's own reply address (its sessionWebhook). Only DingTalk's hosts
+	 * (or a Custom credential's own) are accepted; no token goes with it and no redirect is followed. A
+	 * reply is a send: never repeated once it may have reached DingTalk. An expired session is not an
+	 * error here: the caller decides what to do (fall back to a send, or fail).
+	 */
+	async replyThroughSession(
+		url: string,
+		body: IDataObject,
+		itemIndex: number,
+	): Promise<{ expired: boolean }> {
+		const problem = sessionWebhookProblem(url, ownHostsOf(this.credentials));
+		if (problem) {
+			throw new NodeOperationError(
+				this.ctx.getNode(),
+				`Reply Address: the node does not send replies to this address, because ${problem}`,
+				{
+					itemIndex,
+					description:
+						"Give the sessionWebhook of a message from a DingTalk Robot Trigger (it points to DingTalk's oapi host). Nothing was sent.",
+				},
+			);
+		}
+		const call: DingTalkCall = {
+			family: 'legacy',
+			method: 'POST',
+			path: SESSION_REPLY_PATH,
+			sendsMessage: true,
+		};
+		for (let attempt = 0; ; attempt++) {
+			const window = this.windowOf(call);
+			await this.takeRateSlot(window);
+			let response: { statusCode: number; body: unknown; headers?: Record<string, unknown> };
+			try {
+				response = (await this.ctx.helpers.httpRequest({
+					method: 'POST',
+					url,
+					body,
+					json: true,
+					headers: { 'content-type': 'application/json' },
+					returnFullResponse: true,
+					ignoreHttpStatusErrors: true,
+					disableFollowRedirect: true,
+					timeout: this.options.timeout,
+					abortSignal: this.cancelSignal,
+				})) as typeof response;
+			} catch (error) {
+				if (this.cancelSignal?.aborted) throw this.cancelled(itemIndex);
+				const code = networkCodeOf(error) ?? 'ERROR';
+				if (NOT_SENT_ERROR_CODES.has(code) && attempt < this.options.maxRetries) {
+					await this.wait(backoffMs(attempt), itemIndex);
+					continue;
+				}
+				throw this.networkError(code, call, itemIndex);
+			}
+			const answer = parseBody(response.body);
+			if (
+				response.statusCode < 300 &&
+				String((answer as IDataObject | null)?.errcode) === SESSION_EXPIRED_ERRCODE
+			)
+				return { expired: true };
+			const verdict = classifyAnswer('legacy', {
+				status: response.statusCode,
+				body: answer,
+				headers: response.headers,
+			});
+			if (verdict.kind === 'ok') return { expired: false };
+			if (verdict.kind === 'rateLimited' && attempt < this.options.maxRetries) {
+				// Refused for the rate limit: not carried out, so it may go again.
+				recordRefused(window);
+				await this.wait(backoffMs(attempt), itemIndex);
+				continue;
+			}
+			const unsure = verdict.kind === 'maybeExecuted' || verdict.kind === 'unexpectedAnswer';
+			throw this.apiError(verdict.failure, itemIndex, undefined, unsure ? NOT_RESENT : undefined);
 		}
 	}
 

@@ -78,6 +78,39 @@ export const ROBOT_MESSAGE_PATHS = {
 	toUsers: '/v1.0/robot/oToMessages/batchSend',
 } as const;
 
+/** The organisation's people: three legacy look-ups (token in the query) and the new API's search. */
+export const USER_PATHS = {
+	/** By staff ID: name, union ID, title, departments. */
+	get: '/topapi/v2/user/get',
+	/** Staff ID of a union ID. */
+	byUnionId: '/topapi/user/getbyunionid',
+	/** Staff ID of a mobile number; internal apps only. */
+	byMobile: '/topapi/v2/user/getbymobile',
+	/** Staff IDs only; `offset` and `size` page it, `hasMore` says whether more follow. */
+	search: '/v1.0/contact/users/search',
+} as const;
+// ASSUMPTION: the search's offset counts results (not pages) and a page holds at most 100.
+export const USER_SEARCH_PAGE_MAX = 100;
+
+/** The group chats a robot is in (ids only, in pages) and a group's title. */
+export const GROUP_PATHS = {
+	// ASSUMPTION: from DingTalk's generated SDK (robot_1_0); no page documents it.
+	robotGroups: '/v1.0/robot/installed/groups/query',
+	// ASSUMPTION: from DingTalk's generated SDK (im_1_0); no page documents it or its permission.
+	groupInfo: '/v1.0/im/groups/baseInfos/query',
+} as const;
+export const ROBOT_GROUPS_PAGE_MAX = 100;
+
+/**
+ * Replies go to the message's own sessionWebhook (on DingTalk's legacy host), with no token. Bodies are
+ * {msgtype: text|markdown, text|markdown, at: {atUserIds, isAtAll}}; the answer is {errcode, errmsg}.
+ * ASSUMPTION: an expired or unknown session answers errcode 300001 with HTTP 200 (seen in third-party
+ * logs; DingTalk documents neither).
+ */
+export const SESSION_EXPIRED_ERRCODE = '300001';
+/** The rate window the replies share (the path of every sessionWebhook). */
+export const SESSION_REPLY_PATH = '/robot/sendBySession';
+
 /** The app permission each call needs (developer console > Permissions). */
 export const PERMISSION_OF_PATH: Record<string, string> = {
 	[PATHS.groupSpaceQuery]: 'ConvFile.Space.Read',
@@ -100,6 +133,14 @@ export const PERMISSION_OF_PATH: Record<string, string> = {
 	// pages we have do not name one for them.
 	[ROBOT_MESSAGE_PATHS.toGroup]: 'qyapi_robot_sendmsg',
 	[ROBOT_MESSAGE_PATHS.toUsers]: 'qyapi_robot_sendmsg',
+	[USER_PATHS.get]: 'qyapi_get_member',
+	[USER_PATHS.byUnionId]: 'qyapi_get_member',
+	[USER_PATHS.byMobile]: 'qyapi_get_member_by_mobile',
+	[USER_PATHS.search]: 'qyapi_addresslist_search',
+	// ASSUMPTION: as for the robot's sends.
+	[GROUP_PATHS.robotGroups]: 'qyapi_robot_sendmsg',
+	// ASSUMPTION: a guess; DingTalk names none.
+	[GROUP_PATHS.groupInfo]: 'qyapi_chat_read',
 };
 
 /** Codes after which the permission an operation needs is worth naming. */
@@ -459,6 +500,30 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 		meaning: "this organisation's storage does not take uploads by signed headers",
 		action:
 			"The organisation uses a storage setup the node does not support; upload the file with DingTalk's own client instead.",
+	},
+	// Users, groups, replies
+	'60121': {
+		meaning: 'DingTalk found no such user in this organisation',
+		action:
+			'Check the staff ID, union ID or mobile number: it must be of a person of the organisation that installed the app (leavers are not found).',
+	},
+	'40104': {
+		meaning: 'DingTalk does not read this as a mobile number',
+		action: 'Give the number as in DingTalk: 11 digits, or +<country code>-<number>.',
+	},
+	noPermission: {
+		meaning: 'the app may not read this group chat',
+		action:
+			'Grant the app the permission {permission} and make sure its robot is in the group; otherwise give the Open Conversation ID by hand.',
+	},
+	[SESSION_EXPIRED_ERRCODE]: {
+		meaning: "the robot message's reply session has expired (replies work for about 90 minutes)",
+		action:
+			'Turn on "If the Session Has Expired > Send as a New Message" to send the reply with Robot Message > Send instead, or reply sooner after the message arrives.',
+	},
+	'40035': {
+		meaning: 'DingTalk refused the reply as malformed',
+		action: 'Check that the text (or the Markdown and its title) is not empty.',
 	},
 	// Legacy media upload (errcodes)
 	'40004': {

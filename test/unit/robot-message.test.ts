@@ -9,11 +9,11 @@ import {
 	parseRobotMessage,
 	refusalOf,
 	robotMessageItem,
-	sessionWebhookProblem,
 	tidyRobotMessage,
 	withTrustedReplyAddress,
 	type RobotMessage,
 } from '../../nodes/shared/robotMessage';
+import { sessionWebhookProblem } from '../../nodes/shared/addresses';
 import { SEEN_IN_MEMORY, SEEN_SAVED, SeenMessages } from '../../nodes/shared/seenMessages';
 import { streamAckOf } from '../../nodes/shared/wire';
 

@@ -1,4 +1,4 @@
-import { parseUserIds } from '../../nodes/DingTalk/resources/robotMessage';
+import { parseUserIds } from '../../nodes/shared/users';
 import {
 	commitBody,
 	robotMessageParam,

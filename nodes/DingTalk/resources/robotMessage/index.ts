@@ -17,7 +17,6 @@ import type { DingTalkCall } from '../../../shared/transport';
 import {
 	MEDIA_TYPE_OF_MESSAGE,
 	PATHS,
-	ROBOT_MAX_USERS,
 	ROBOT_MESSAGE_PATHS,
 	ROBOT_MSG_PARAM_MAX_BYTES,
 	robotMessageParam,
@@ -25,6 +24,8 @@ import {
 	type RobotMessageKind,
 } from '../../../shared/wire';
 import { prepareMediaUpload } from '../media';
+import { parseUserIds } from '../../../shared/users';
+import { replyFields, replyOperation } from './reply';
 
 type MediaKind = keyof typeof MEDIA_TYPE_OF_MESSAGE;
 const MEDIA_KINDS = Object.keys(MEDIA_TYPE_OF_MESSAGE) as MediaKind[];
@@ -197,18 +198,6 @@ const robotMessageFields: INodeProperties[] = [
 	},
 ];
 
-/** The staff user IDs of the Users field: separated by commas, semicolons or white space. */
-export function parseUserIds(value: string): { userIds: string[] } | { reason: string } {
-	const userIds = [...new Set(value.split(/[\s,;]+/).filter(Boolean))];
-	if (userIds.length === 0) return { reason: 'is empty' };
-	if (userIds.length > ROBOT_MAX_USERS) {
-		return {
-			reason: `names ${userIds.length} users; DingTalk takes at most ${ROBOT_MAX_USERS} per message (split them over several items)`,
-		};
-	}
-	return { userIds };
-}
-
 /** The size check of msgParam, in UTF-8 bytes as DingTalk counts them. */
 function checkParamSize(
 	ctx: IExecuteFunctions,
@@ -322,7 +311,7 @@ async function buildMessage(
 export const robotMessage: DingTalkResource = {
 	option: { name: 'Robot Message', value: 'robotMessage' },
 	defaultOperation: 'send',
-	fields: robotMessageFields,
+	fields: [...robotMessageFields, ...replyFields],
 	operations: {
 		send: {
 			option: {
@@ -380,5 +369,6 @@ export const robotMessage: DingTalkResource = {
 			},
 			concurrency: 1,
 		},
+		reply: replyOperation,
 	},
 };

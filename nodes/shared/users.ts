@@ -1,0 +1,98 @@
+import type { IDataObject } from 'n8n-workflow';
+import type { DingTalkCall, DingTalkTransport } from './transport';
+import { ROBOT_MAX_USERS, USER_PATHS, USER_SEARCH_PAGE_MAX } from './wire';
+
+// The organisation's people, as the User operations, the User picker and the robot triggers read them.
+
+/** A person's details by staff ID (userid): name, union ID, title, departments. */
+export async function userByStaffId(
+	transport: DingTalkTransport,
+	staffId: string,
+	itemIndex: number,
+): Promise<IDataObject> {
+	const answer = await transport.call(
+		{
+			family: 'legacy',
+			method: 'POST',
+			path: USER_PATHS.get,
+			json: { userid: staffId, language: 'en_US' },
+			sendsMessage: false,
+		},
+		itemIndex,
+	);
+	return (answer.result ?? {}) as IDataObject;
+}
+
+/** The staff ID of a union ID, or of a mobile number (internal apps only). */
+export async function staffIdOf(
+	transport: DingTalkTransport,
+	by: { unionId: string } | { mobile: string },
+	itemIndex: number,
+): Promise<string> {
+	const answer = await transport.call(
+		'unionId' in by
+			? {
+					family: 'legacy',
+					method: 'POST',
+					path: USER_PATHS.byUnionId,
+					json: { unionid: by.unionId },
+					sendsMessage: false,
+				}
+			: {
+					family: 'legacy',
+					method: 'POST',
+					path: USER_PATHS.byMobile,
+					json: { mobile: by.mobile },
+					sendsMessage: false,
+				},
+		itemIndex,
+	);
+	return String(((answer.result ?? {}) as IDataObject).userid ?? '');
+}
+
+/** The call for one page of a name search (DingTalk answers staff IDs, `hasMore` and `totalCount`). */
+export function userSearchCall(query: {
+	name: string;
+	exact: boolean;
+	offset: number;
+	size: number;
+}): DingTalkCall {
+	return {
+		family: 'new',
+		method: 'POST',
+		path: USER_PATHS.search,
+		json: {
+			queryWord: query.name,
+			offset: query.offset,
+			size: Math.min(USER_SEARCH_PAGE_MAX, Math.max(1, query.size)),
+			...(query.exact ? { fullMatchField: 1 } : {}),
+		},
+		sendsMessage: false,
+	};
+}
+
+/** The call of the page after `answer`, or undefined after the last. */
+export function nextUserSearchCall(
+	call: DingTalkCall,
+	answer: IDataObject,
+): DingTalkCall | undefined {
+	const found = Array.isArray(answer.list) ? answer.list.length : 0;
+	if (answer.hasMore !== true || found === 0) return undefined;
+	const json = call.json ?? {};
+	return { ...call, json: { ...json, offset: Number(json.offset) + Number(json.size) } };
+}
+
+export const staffIdsOf = (answer: IDataObject): string[] =>
+	Array.isArray(answer.list) ? answer.list.map(String) : [];
+
+/** The staff user IDs of the Users field: separated by commas, semicolons or white space. */
+export function parseUserIds(value: string): { userIds: string[] } | { reason: string } {
+	const userIds = [...new Set(value.split(/[\s,;]+/).filter(Boolean))];
+	if (userIds.length === 0) return { reason: 'is empty' };
+	if (userIds.length > ROBOT_MAX_USERS) {
+		return {
+			reason: `names ${userIds.length} users; DingTalk takes at most ${ROBOT_MAX_USERS} per message (split them over several items)`,
+		};
+	}
+	return { userIds };
+}

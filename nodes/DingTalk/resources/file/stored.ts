@@ -142,7 +142,7 @@ function nextPageOf(call: DingTalkCall, answer: IDataObject): DingTalkCall | und
 const list: DingTalkOperation = {
 	option: {
 		name: 'List',
-		action: 'List files in a folder or space',
+		action: 'List the files in a folder or space',
 		description: 'List the files and folders of a folder, or of a whole storage space',
 	},
 	call: { family: 'new', method: 'GET', path: STORAGE_PATHS.listFolder, sendsMessage: false },
@@ -281,7 +281,15 @@ const download: DingTalkOperation = {
 			String(signed.resourceUrls?.[0] ?? ''),
 			itemIndex,
 			maxBytes,
-			async (file) => await ctx.helpers.prepareBinaryData(file.stream as never, name, mimeType),
+			async (file) => {
+				// An empty file's stream has already ended while its first bytes were looked for: n8n
+				// would wait for an end that came before it listened ("Stream closed before completing").
+				const ended =
+					file.head.length === 0 &&
+					(file.stream as { readableEnded?: boolean }).readableEnded === true;
+				const content = ended ? Buffer.alloc(0) : file.stream;
+				return await ctx.helpers.prepareBinaryData(content as never, name, mimeType);
+			},
 			headers,
 		);
 		return {

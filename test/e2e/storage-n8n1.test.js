@@ -1,0 +1,2 @@
+'use strict';
+require('./storage.suite').defineSuite(1);

@@ -1,0 +1,251 @@
+'use strict';
+// End-to-end: File > List, Get, Download, Delete and Folder > Create on files already in DingTalk storage,
+// in a real n8n process (one major line per test file) against the DingTalk sandbox's seeded tree. One
+// n8n per line, a few workflows: the in-process cases are in test/integration/storage.test.ts.
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const { N8nInstance } = require('./n8n');
+const { createSandbox, DEMO } = require('../sandbox/server');
+const W = require('./workflows');
+
+const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
+const SPACE = DEMO.tree.spaceId;
+const { alice } = DEMO.users;
+const { folders: FOLDERS, files: FILES } = DEMO.tree;
+const COF = { onError: 'continueRegularOutput' };
+const DENTRIES = `/v1.0/storage/spaces/${SPACE}/dentries`;
+const archiveId = (n) => `dentry-archive-${String(n).padStart(3, '0')}`;
+
+/** File > <operation> on the team space, on Alice's behalf. */
+const stored = (name, operation, parameters, settings) =>
+	W.dingTalk(
+		name,
+		{ resource: 'file', operation, spaceId: SPACE, operatorUnionId: alice, ...parameters },
+		settings,
+	);
+
+function defineSuite(line) {
+	jest.setTimeout(20 * 60 * 1000);
+	describe(`File > List, Get, Download, Delete and Folder > Create in real n8n ${line}.x`, () => {
+		let sandbox;
+		let urls;
+		let n8n;
+		const runs = [];
+		const ids = {};
+		const log = (path, method) =>
+			sandbox.requests.filter(
+				(entry) => entry.path === path && (method === undefined || entry.method === method),
+			);
+		const outputOf = (result, node) => result.runData[node]?.[0]?.data?.main?.[0] ?? [];
+		const execute = async (id) => {
+			const result = await n8n.execute(ids[id]);
+			runs.push(result);
+			return result;
+		};
+
+		function workflows() {
+			const id = (name) => (ids[name] = `${name}${line}`);
+			return [
+				W.chain(id('listArchive'), 'list the whole Archive folder', [
+					W.trigger(),
+					stored('DingTalk', 'list', {
+						scope: 'folder',
+						folderId: FOLDERS.archive,
+						returnAll: true,
+					}),
+				]),
+				W.chain(id('download'), 'download stored files, hashed as n8n stores them', [
+					W.trigger(),
+					...W.itemsOf([
+						{ id: FILES.chinesePdf },
+						{ id: FILES.roadmapPptx },
+						{ id: FILES.emptyTxt },
+					]),
+					stored('DingTalk', 'download', { fileId: '={{ $json.id }}' }),
+					W.sha256Of('Hash', 'data'),
+				]),
+				W.chain(id('deleteAndCreate'), 'delete to the recycle bin, then a new folder', [
+					W.trigger(),
+					stored('Delete', 'delete', { fileId: FILES.notesTxt }),
+					W.dingTalk('New Folder', {
+						resource: 'folder',
+						operation: 'create',
+						spaceId: SPACE,
+						operatorUnionId: alice,
+						parentFolderId: FOLDERS.reports,
+						name: 'Minutes',
+						conflict: 'rename',
+					}),
+				]),
+				W.chain(id('getUnknown'), 'get a known and an unknown entry, Continue On Fail', [
+					W.trigger(),
+					...W.itemsOf([{ id: FILES.budgetXlsx }, { id: 'dentry-nope' }]),
+					stored('DingTalk', 'get', { fileId: '={{ $json.id }}' }, COF),
+				]),
+			];
+		}
+
+		beforeAll(async () => {
+			sandbox = createSandbox();
+			urls = await sandbox.start();
+			n8n = new N8nInstance({ line, name: `storage-${process.pid}` });
+			await n8n.setup();
+			await n8n.importCredentials([W.sandboxCredential(urls)]);
+			await n8n.importWorkflow(workflows());
+		});
+
+		afterAll(async () => {
+			if (sandbox) await sandbox.stop();
+			if (n8n) {
+				process.stderr.write(`[e2e] n8n ${n8n.version} timings: ${JSON.stringify(n8n.timings)}\n`);
+				fs.rmSync(n8n.userFolder, { recursive: true, force: true });
+			}
+		});
+
+		beforeEach(() => sandbox.clearLog());
+
+		test('File > List with Return All: the 120 files of the Archive, from 3 pages chained by nextToken', async () => {
+			const result = await execute('listArchive');
+			expect(result.error).toBeNull();
+			const output = result.lastNodeOutput;
+			expect(output.map((item) => item.json.id)).toEqual(
+				Array.from({ length: 120 }, (_, i) => archiveId(i + 1)),
+			);
+			expect(output.every((item) => item.pairedItem.item === 0)).toBe(true);
+			expect(output[0].json).toMatchObject({
+				name: 'log-001.txt',
+				type: 'FILE',
+				parentId: FOLDERS.archive,
+				spaceId: SPACE,
+			});
+			const pages = log(DENTRIES, 'GET');
+			expect(pages.map((entry) => [entry.status, entry.query.maxResults])).toEqual(
+				Array(3).fill([200, '50']),
+			);
+			const tokens = pages.map((entry) => entry.query.nextToken);
+			expect(tokens[0]).toBeUndefined();
+			expect(new Set(tokens.slice(1)).size).toBe(2);
+		});
+
+		test('File > Download: the exact bytes as n8n stores them (an empty file too), under the real name; the file host gets no token', async () => {
+			const result = await execute('download');
+			expect(result.error).toBeNull();
+			const expected = [
+				{
+					id: FILES.chinesePdf,
+					name: '季度报告 Q1.pdf',
+					mimeType: 'application/pdf',
+					size: 52_000,
+				},
+				{
+					id: FILES.roadmapPptx,
+					name: 'Roadmap.pptx',
+					mimeType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+					size: 245_760,
+				},
+				{ id: FILES.emptyTxt, name: 'empty.txt', mimeType: 'text/plain', size: 0 },
+			];
+			const downloaded = outputOf(result, 'DingTalk');
+			expect(
+				downloaded.map((item) => [
+					item.json.id,
+					item.binary.data.fileName,
+					item.binary.data.mimeType,
+				]),
+			).toEqual(expected.map((file) => [file.id, file.name, file.mimeType]));
+			expect(downloaded.map((item) => item.pairedItem)).toEqual(
+				[0, 1, 2].map((item) => ({ item })),
+			);
+			for (const [index, item] of downloaded.entries()) {
+				const binary = item.binary.data;
+				// 2.x keeps binary data on disk and notes its size; 1.x holds it inline as base64.
+				const size =
+					binary.bytes ??
+					(binary.data === 'filesystem-v2' ? undefined : Buffer.from(binary.data, 'base64').length);
+				expect(size).toBe(expected[index].size);
+				if (line === 1)
+					expect(sha256(Buffer.from(binary.data, 'base64'))).toBe(
+						sandbox.storedFile(SPACE, expected[index].id).sha256,
+					);
+			}
+			// What n8n stored, byte for byte (n8n's own Crypto node reads it back).
+			expect(result.lastNodeOutput.map((item) => item.json.sha256)).toEqual(
+				expected.map((file) => sandbox.storedFile(SPACE, file.id).sha256),
+			);
+			const fileHost = sandbox.requests.filter((entry) => entry.host === 'files');
+			expect(fileHost).toHaveLength(3);
+			for (const entry of fileHost)
+				expect(entry).toMatchObject({
+					status: 200,
+					tokenHeader: false,
+					hadQueryToken: false,
+					body: { signed: true },
+				});
+			expect(JSON.stringify(result.runData)).not.toContain(urls.fileBaseUrl);
+		});
+
+		test('File > Delete goes to the recycle bin, then Folder > Create makes a folder in a subfolder', async () => {
+			const result = await execute('deleteAndCreate');
+			expect(result.error).toBeNull();
+			expect(outputOf(result, 'Delete')).toEqual([
+				{
+					json: { deleted: true, fileId: FILES.notesTxt, toRecycleBin: true, async: false },
+					pairedItem: { item: 0 },
+				},
+			]);
+			expect(log(`${DENTRIES}/${FILES.notesTxt}`, 'DELETE').map((entry) => entry.query)).toEqual([
+				{ unionId: alice, toRecycleBin: 'true' },
+			]);
+			expect(sandbox.storedFile(SPACE, FILES.notesTxt)).toBeNull();
+			expect(sandbox.recycleBin.map((entry) => entry.dentryId)).toEqual([FILES.notesTxt]);
+			const [created] = outputOf(result, 'New Folder');
+			expect(created.json).toMatchObject({
+				name: 'Minutes',
+				type: 'FOLDER',
+				parentId: FOLDERS.reports,
+				path: '/Reports/Minutes',
+			});
+			expect(sandbox.storedFile(SPACE, created.json.id)).toMatchObject({
+				type: 'FOLDER',
+				parentId: FOLDERS.reports,
+			});
+			expect(log(`${DENTRIES}/${FOLDERS.reports}/folders`)[0].body).toEqual({
+				name: 'Minutes',
+				option: { conflictStrategy: 'AUTO_RENAME' },
+			});
+		});
+
+		test('File > Get with Continue On Fail: an unknown ID is an error item paired with its input', async () => {
+			const result = await execute('getUnknown');
+			expect(result.error).toBeNull();
+			const [known, unknown] = result.lastNodeOutput;
+			expect(result.lastNodeOutput).toHaveLength(2);
+			expect(known).toMatchObject({
+				json: { id: FILES.budgetXlsx, name: 'Budget 2026.xlsx', type: 'FILE', size: 18_432 },
+				pairedItem: { item: 0 },
+			});
+			expect(unknown.pairedItem).toEqual({ item: 1 });
+			expect(unknown.json).toMatchObject({
+				code: 'dentryNotExist',
+				error: expect.stringContaining('dentryNotExist'),
+			});
+		});
+
+		test('no token, secret or signed download header appears in any output or log line', () => {
+			expect(runs.length).toBe(4);
+			const secrets = [
+				DEMO.app.appSecret,
+				...sandbox.issuedTokens(),
+				'x-oss-date',
+				'OSS SandboxStorageKeyId',
+			];
+			expect(sandbox.issuedTokens().length).toBeGreaterThan(0);
+			for (const run of runs) {
+				const printed = `${run.stdout}\n${run.stderr}\n${JSON.stringify(run.runData)}`;
+				for (const secret of secrets) expect(printed).not.toContain(secret);
+			}
+		});
+	});
+}
+
+module.exports = { defineSuite };

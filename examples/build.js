@@ -31,6 +31,76 @@ const report = (fileName) => [
 	W.toFile('To file'),
 ];
 
+/** A Filter (2.2): keeps the items that meet every condition ([left, operator, right]), any case. */
+const filter = (name, conditions, settings = {}) => ({
+	name,
+	type: 'n8n-nodes-base.filter',
+	typeVersion: 2.2,
+	parameters: { conditions: conditionsOf(conditions), options: { ignoreCase: true } },
+	...settings,
+});
+/** An If (2.2): its first output gets the items that meet every condition, its second the others. */
+const ifNode = (name, conditions) => ({
+	name,
+	type: 'n8n-nodes-base.if',
+	typeVersion: 2.2,
+	parameters: { conditions: conditionsOf(conditions), options: { ignoreCase: true } },
+});
+const conditionsOf = (conditions) => ({
+	options: { caseSensitive: false, leftValue: '', typeValidation: 'strict', version: 2 },
+	conditions: conditions.map(([leftValue, operator, rightValue = ''], index) => ({
+		id: `condition-${index + 1}`,
+		leftValue,
+		rightValue,
+		operator,
+	})),
+	combinator: 'and',
+});
+const STRING = (operation) => ({ type: 'string', operation });
+/** `workflow` with the output `output` (1: an If's false branch) of `from` going to `to`. */
+function connectOutput(workflow, from, output, to) {
+	const main = workflow.connections[from]?.main ?? [[]];
+	while (main.length <= output) main.push([]);
+	main[output].push({ node: to, type: 'main', index: 0 });
+	workflow.connections[from] = { main };
+	return workflow;
+}
+
+// Ask the robot for a file: a group message "file <words>" starts it.
+const ASKING = 'When asked for a file';
+const asked = (field) => `$('${ASKING}').first().json.${field}`;
+// The words after "file", as the message says them.
+const ASKED_WORDS = `${asked('text')}.replace(/^file\\s+/i, '').trim()`;
+/**
+ * A reply to the message that asked, through its own reply address (its sessionWebhook). The trigger's
+ * item keeps DingTalk's message under `raw`, and the reply comes after other nodes: its fields name them.
+ */
+const replyToAsker = (name, replyText) =>
+	W.dingTalk(name, {
+		resource: 'robotMessage',
+		operation: 'reply',
+		sessionWebhook: `={{ ${asked('raw.sessionWebhook')} }}`,
+		sessionWebhookExpiredTime: `={{ ${asked('raw.sessionWebhookExpiredTime')} }}`,
+		senderStaffId: `={{ ${asked('sender.staffId')} }}`,
+		replyKind: 'text',
+		replyText,
+	});
+// Robot file messages take these types only (DingTalk's sampleFile).
+const ROBOT_FILE_NAME = '/\\.(docx?|xlsx?|pptx?|pdf|zip|rar)$/i';
+// Who gets the week's documents: Alice, by her staff ID (DEMO.directory).
+const MANAGER_STAFF_ID = 'manager4220';
+
+/**
+ * What `npm run demo` (and the end-to-end suite) sends the robot to start each robot-triggered example,
+ * one execution per message; the others get one file message in a one-to-one chat.
+ */
+const DEMO_ROBOT_MESSAGES = {
+	'robot-ask-for-file.json': [
+		{ type: 'text', chat: 'group', text: 'file budget' },
+		{ type: 'text', chat: 'group', text: 'file holiday photos' },
+	],
+};
+
 function exampleWorkflows() {
 	return {
 		'group-space-lookup.json': W.chain(
@@ -174,9 +244,149 @@ function exampleWorkflows() {
 				}),
 			],
 		),
+		// Someone in the team group asks the robot for a file by a word of its name: the robot posts the
+		// newest file whose name has the words, and answers the message (also when none has them).
+		'robot-ask-for-file.json': connectOutput(
+			W.graph(
+				'exampleRobotAskFile',
+				'DingTalk: ask the robot for a file in a group chat, and it posts the file there',
+				[
+					W.robotTrigger(ASKING, { messageTypes: ['text'], chatType: 'group' }),
+					filter('Asks for a file', [['={{ $json.text }}', STRING('regex'), '/^file\\s+\\S/i']]),
+					W.dingTalk('Get group space', {
+						resource: 'groupSpace',
+						operation: 'get',
+						openConversationId: '={{ $json.conversation.id }}',
+						operatorUnionId: DEMO.users.alice,
+					}),
+					W.dingTalk('List the whole space', {
+						resource: 'file',
+						operation: 'list',
+						spaceId: '={{ $json.spaceId }}',
+						operatorUnionId: DEMO.users.alice,
+						scope: 'space',
+						returnAll: true,
+						order: 'DESC',
+					}),
+					filter(
+						'Names with those words',
+						[
+							['={{ $json.type }}', STRING('equals'), 'FILE'],
+							['={{ $json.name }}', STRING('contains'), `={{ ${ASKED_WORDS} }}`],
+						],
+						// An empty item when nothing matches, so the workflow still answers.
+						{ alwaysOutputData: true },
+					),
+					{
+						name: 'Newest match',
+						type: 'n8n-nodes-base.limit',
+						typeVersion: 1,
+						parameters: { maxItems: 1 },
+					},
+					ifNode('Found one?', [['={{ $json.id }}', { ...STRING('exists'), singleValue: true }]]),
+					W.dingTalk('Post the file in the group', {
+						resource: 'file',
+						operation: 'sendToGroup',
+						openConversationId: `={{ ${asked('conversation.id')} }}`,
+						operatorUnionId: DEMO.users.alice,
+						spaceId: '={{ $json.spaceId }}',
+						fileId: '={{ $json.id }}',
+					}),
+					replyToAsker(
+						'Reply with its name',
+						`=Here is "{{ $('Newest match').first().json.name }}".`,
+					),
+					{
+						...replyToAsker('Reply that none matches', `=No file matches "{{ ${ASKED_WORDS} }}".`),
+						position: [1540, 200],
+					},
+				],
+				[
+					[ASKING, 'Asks for a file'],
+					['Asks for a file', 'Get group space'],
+					['Get group space', 'List the whole space'],
+					['List the whole space', 'Names with those words'],
+					['Names with those words', 'Newest match'],
+					['Newest match', 'Found one?'],
+					['Found one?', 'Post the file in the group'],
+					['Post the file in the group', 'Reply with its name'],
+				],
+			),
+			'Found one?',
+			1,
+			'Reply that none matches',
+		),
+		// Every night, the documents changed in the team group's space in the last 7 days go to a
+		// manager as robot file messages. Robot file messages take doc(x), xls(x), ppt(x), pdf, zip and rar
+		// only, so the filter keeps those; to send files of every type, use File > Send to User (a stored
+		// file by its ID, no download) instead of the download and the robot message.
+		'nightly-week-uploads.json': W.graph(
+			'exampleNightlyUploads',
+			"DingTalk: every night, the robot sends a manager the week's new documents",
+			[
+				W.scheduleTrigger('Every night', 22),
+				{ ...W.trigger(), position: [0, 200] },
+				groupChat({}),
+				getSpace(),
+				W.dingTalk('List the whole space', {
+					resource: 'file',
+					operation: 'list',
+					spaceId: '={{ $json.spaceId }}',
+					operatorUnionId: fromChat('operatorUnionId'),
+					scope: 'space',
+					returnAll: true,
+					order: 'DESC',
+				}),
+				filter(
+					"This week's documents",
+					[
+						['={{ $json.type }}', STRING('equals'), 'FILE'],
+						[
+							'={{ $json.modifiedTime }}',
+							{ type: 'dateTime', operation: 'after' },
+							'={{ $now.minus({ days: 7 }) }}',
+						],
+						['={{ $json.name }}', STRING('regex'), ROBOT_FILE_NAME],
+					],
+					{
+						notes:
+							'Robot file messages take doc(x), xls(x), ppt(x), pdf, zip and rar only. For files of every type, use File > Send to User instead of the download and the robot message.',
+						notesInFlow: true,
+					},
+				),
+				W.dingTalk('Download', {
+					resource: 'file',
+					operation: 'download',
+					spaceId: '={{ $json.spaceId }}',
+					operatorUnionId: fromChat('operatorUnionId'),
+					fileId: '={{ $json.id }}',
+					binaryPropertyName: 'data',
+					// DingTalk media are at most 20 MB.
+					maxFileSizeMb: 20,
+				}),
+				W.dingTalk('Robot sends it to the manager', {
+					resource: 'robotMessage',
+					operation: 'send',
+					sendTo: 'users',
+					userIds: MANAGER_STAFF_ID,
+					messageKind: 'file',
+					mediaSource: 'binary',
+					binaryPropertyName: 'data',
+				}),
+			],
+			[
+				['Every night', 'Group chat'],
+				['Start', 'Group chat'],
+				['Group chat', 'Get group space'],
+				['Get group space', 'List the whole space'],
+				['List the whole space', "This week's documents"],
+				["This week's documents", 'Download'],
+				['Download', 'Robot sends it to the manager'],
+			],
+		),
 	};
 }
 
 const serialize = (workflow) => `${JSON.stringify(workflow, null, '\t')}\n`;
 
-module.exports = { exampleWorkflows, serialize, KEPT_FILES_FOLDER };
+module.exports = { exampleWorkflows, serialize, KEPT_FILES_FOLDER, DEMO_ROBOT_MESSAGES };

@@ -1,18 +1,20 @@
 'use strict';
 // npm run demo: runs the example workflows headless in a real n8n against the DingTalk sandbox and
 // prints what each produced. Workflows that start with a robot trigger run in `n8n start`, one at a
-// time, started by a file the sandbox sends the robot. Nothing outside this checkout is touched but
-// the robot example's folder in /tmp.
+// time, started by the messages the sandbox sends the robot (DEMO_ROBOT_MESSAGES in examples/build.js,
+// else a file). Nothing outside this checkout is touched but the robot example's folder in /tmp.
 const fs = require('node:fs');
 const path = require('node:path');
 const { createSandbox } = require('../test/sandbox/server');
 const { N8nInstance, freePort, until } = require('../test/e2e/n8n');
 const { sandboxCredential } = require('../test/e2e/workflows');
-const { KEPT_FILES_FOLDER } = require('../examples/build');
+const { KEPT_FILES_FOLDER, DEMO_ROBOT_MESSAGES } = require('../examples/build');
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
 // The robot-triggered examples: how long to wait for the connection and the execution, how often to look.
 const TRIGGER_WAIT = { timeoutMs: 2 * 60 * 1000, everyMs: 250 };
+// Items printed per node (a whole-space list has over a hundred).
+const LISTED_ITEMS = 10;
 
 function describeItem(item) {
 	const binary = Object.entries(item.binary ?? {}).map(
@@ -21,8 +23,17 @@ function describeItem(item) {
 	return `  ${JSON.stringify(item.json)}${binary.length ? `\n    binary ${binary.join(', ')}` : ''}`;
 }
 
-/** Activates the workflow alone, starts n8n, has a user send the robot a file, waits for the execution. */
-async function runTriggered(n8n, sandbox, workflow) {
+/** What a message to the robot was, in a few words. */
+function describeMessage(spec) {
+	const where = spec.chat === 'group' ? 'in the team group' : 'in a one-to-one chat';
+	return spec.type === 'text' ? `"${spec.text}" ${where}` : `a ${spec.type} ${where}`;
+}
+
+/**
+ * Activates the workflow alone, starts n8n, has a user send the robot each message (`sandbox.robot.
+ * sendMessage` specs) and waits for the execution it starts before the next; resolves with the runs.
+ */
+async function runTriggered(n8n, sandbox, workflow, messages) {
 	await n8n.publish(workflow.id);
 	const editor = await n8n.start({
 		port: await freePort(),
@@ -38,17 +49,28 @@ async function runTriggered(n8n, sandbox, workflow) {
 			TRIGGER_WAIT,
 		);
 		sandbox.clearLog();
-		const started = Date.now();
-		const sent = await sandbox.robot.sendMessage({ type: 'file' });
-		const execution = await until(
-			async () => {
-				const [newest] = await n8n.executionsOf(workflow.id, { newestFirst: true, limit: 1 });
-				return newest && newest.status !== 'running' && newest.status !== 'new' && newest;
-			},
-			'the execution',
-			TRIGGER_WAIT,
-		);
-		return { execution, durationMs: Date.now() - started, sent };
+		const runs = [];
+		for (const spec of messages) {
+			const [before] = await n8n.executionsOf(workflow.id, { newestFirst: true, limit: 1 });
+			const started = Date.now();
+			const sent = await sandbox.robot.sendMessage(spec);
+			const execution = await until(
+				async () => {
+					const [newest] = await n8n.executionsOf(workflow.id, { newestFirst: true, limit: 1 });
+					return (
+						newest &&
+						newest.id !== before?.id &&
+						newest.status !== 'running' &&
+						newest.status !== 'new' &&
+						newest
+					);
+				},
+				'the execution',
+				TRIGGER_WAIT,
+			);
+			runs.push({ spec, execution, durationMs: Date.now() - started, sent });
+		}
+		return runs;
 	} finally {
 		await editor.stop();
 		await n8n.unpublish(workflow.id);
@@ -56,10 +78,14 @@ async function runTriggered(n8n, sandbox, workflow) {
 }
 
 /**
- * Runs every example workflow in a fresh n8n of the given line against a fresh sandbox. Calls
- * `onResult` for each with `{ file, workflow, how, error, skipped, runData, calls, sentToRobot }`, where
- * `calls` is what the sandbox received and `sentToRobot` the files a user sent the robot to start a
- * robot-triggered example (name, SHA-256); resolves with all of them.
+ * Runs every example workflow in a fresh n8n of the given line against a fresh sandbox, one after
+ * another in the order of their file names (what one stores, the next ones find). Calls `onResult` for
+ * each with `{ file, workflow, how, error, skipped, runData, calls, robotMessages, replies, sentToRobot,
+ * runs }`, where `calls` is what the sandbox received, `robotMessages` the robot's sends and `replies`
+ * the replies through a message's sessionWebhook (as the sandbox recorded them during that example),
+ * `sentToRobot` the files a user sent the robot to start a robot-triggered example (name, SHA-256) and
+ * `runs` its executions, one per message sent (`{ message, description, status, runData }`; `runData`
+ * is the first one's); resolves with all of them.
  */
 async function runExamples({ line = 2, onResult = () => {} } = {}) {
 	const sandbox = createSandbox();
@@ -82,20 +108,47 @@ async function runExamples({ line = 2, onResult = () => {} } = {}) {
 		fs.mkdirSync(KEPT_FILES_FOLDER, { recursive: true });
 		for (const [index, workflow] of workflows.entries()) {
 			const byRobot = workflow.nodes[0].type.endsWith('RobotTrigger');
-			let result = { file: files[index], workflow, version: n8n.version, runData: {}, calls: [] };
+			let result = {
+				file: files[index],
+				workflow,
+				version: n8n.version,
+				runData: {},
+				calls: [],
+				robotMessages: [],
+				replies: [],
+			};
 			if (byRobot && !streamWorks) {
 				result.skipped = 'its trigger needs Node.js 22 or later';
 			} else {
 				sandbox.clearLog();
+				const earlier = {
+					robotMessages: sandbox.robotMessages.length,
+					replies: sandbox.robot.replies.length,
+				};
 				try {
 					if (byRobot) {
-						const { execution, durationMs, sent } = await runTriggered(n8n, sandbox, workflow);
-						result.sentToRobot = sent.attachments.map(({ bytes, ...rest }) => rest);
-						result.how = `a file sent to the robot, ${durationMs} ms to the end of the execution`;
-						result.runData = execution.data?.resultData?.runData ?? {};
-						if (execution.status !== 'success')
-							result.error = execution.data?.resultData?.error ?? {
-								message: `the execution ended as "${execution.status}"`,
+						const messages = DEMO_ROBOT_MESSAGES[files[index]] ?? [{ type: 'file' }];
+						const runs = await runTriggered(n8n, sandbox, workflow, messages);
+						result.sentToRobot = runs.flatMap(({ sent }) =>
+							sent.attachments.map(({ bytes, ...rest }) => rest),
+						);
+						result.runs = runs.map(({ spec, sent, execution }) => ({
+							message: sent.message,
+							description: describeMessage(spec),
+							status: execution.status,
+							runData: execution.data?.resultData?.runData ?? {},
+						}));
+						result.how = runs
+							.map(
+								({ spec, durationMs }) =>
+									`${describeMessage(spec)} sent to the robot, ${durationMs} ms to the end of the execution`,
+							)
+							.join('; ');
+						result.runData = result.runs[0].runData;
+						const failed = runs.find(({ execution }) => execution.status !== 'success');
+						if (failed)
+							result.error = failed.execution.data?.resultData?.error ?? {
+								message: `the execution ended as "${failed.execution.status}"`,
 							};
 					} else {
 						const run = await n8n.execute(workflow.id);
@@ -107,6 +160,12 @@ async function runExamples({ line = 2, onResult = () => {} } = {}) {
 					result.error = error;
 				}
 				result.calls = sandbox.requests.map((entry) => ({ ...entry }));
+				result.robotMessages = sandbox.robotMessages
+					.slice(earlier.robotMessages)
+					.map((entry) => ({ ...entry }));
+				result.replies = sandbox.robot.replies
+					.slice(earlier.replies)
+					.map((entry) => ({ ...entry }));
 			}
 			results.push(result);
 			onResult(result);
@@ -129,11 +188,22 @@ function print(result) {
 		process.stdout.write(`  FAILED: ${result.error.message}\n`);
 		return;
 	}
-	for (const node of result.workflow.nodes.filter((node) => /\.dingTalk/.test(node.type))) {
-		process.stdout.write(`${node.name}:\n`);
-		for (const item of result.runData[node.name]?.[0]?.data?.main?.[0] ?? [])
-			process.stdout.write(`${describeItem(item)}\n`);
+	const runs = result.runs ?? [{ runData: result.runData }];
+	for (const run of runs) {
+		if (runs.length > 1) process.stdout.write(`-- after ${run.description}:\n`);
+		for (const node of result.workflow.nodes.filter((node) => /\.dingTalk/.test(node.type))) {
+			// Nodes of a branch that did not run are left out.
+			if (!run.runData[node.name]) continue;
+			const items = (run.runData[node.name][0]?.data?.main ?? []).flat().filter(Boolean);
+			process.stdout.write(`${node.name}:\n`);
+			for (const item of items.slice(0, LISTED_ITEMS))
+				process.stdout.write(`${describeItem(item)}\n`);
+			const more = items.length - LISTED_ITEMS;
+			if (more > 0) process.stdout.write(`  … and ${more} more\n`);
+		}
 	}
+	for (const reply of result.replies)
+		process.stdout.write(`Reply in the chat: ${JSON.stringify(reply.content ?? reply.text)}\n`);
 	const calls = result.calls.map((entry) => `${entry.method} ${entry.path} -> ${entry.status}`);
 	process.stdout.write(`DingTalk sandbox saw: ${calls.join('; ')}\n`);
 }

@@ -48,7 +48,9 @@ async function main() {
 	process.stdout.write(
 		`\nn8n ${n8n.version} editor: ${editor.url}  (Ctrl-C stops n8n and the sandbox)\n` +
 			`  Robot triggers: send the robot a message with\n` +
-			`  curl -X POST ${urls.apiBaseUrl}/_sandbox/robot/messages -H 'content-type: application/json' -d '{"type":"file"}'\n`,
+			`  curl -X POST ${urls.apiBaseUrl}/_sandbox/robot/messages -H 'content-type: application/json' -d '{"type":"file"}'\n` +
+			`  or, for the example that finds a file, ask for one in the team group with\n` +
+			`  curl -X POST ${urls.apiBaseUrl}/_sandbox/robot/messages -H 'content-type: application/json' -d '{"type":"text","chat":"group","text":"file budget"}'\n`,
 	);
 	const stop = async () => {
 		await editor.stop();

@@ -1,12 +1,13 @@
 'use strict';
 // The README's example workflows, run as `npm run demo` runs them: every one succeeds in real n8n of
-// both lines, and the robot examples, started by a file sent to the robot, store and post that file.
+// both lines; the robot examples, started by a file sent to the robot, store and post that file; asked
+// for a file in the group, the robot posts it and replies; every night the week's documents reach a user.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { runExamples } = require('../../scripts/demo');
 const { KEPT_FILES_FOLDER } = require('../../examples/build');
-const { DEMO } = require('../sandbox/server');
+const { createSandbox, DEMO } = require('../sandbox/server');
 
 const EXAMPLE_FILES = fs
 	.readdirSync(path.join(__dirname, '..', '..', 'examples'))
@@ -39,7 +40,7 @@ describe.each([2, 1])('example workflows in real n8n %s.x', (line) => {
 		expect(skipped).toEqual(
 			line === 2 || streamWorksOnThisNode
 				? []
-				: ['robot-file-to-group.json', 'robot-keep-file.json'],
+				: ['robot-ask-for-file.json', 'robot-file-to-group.json', 'robot-keep-file.json'],
 		);
 	});
 
@@ -58,6 +59,102 @@ describe.each([2, 1])('example workflows in real n8n %s.x', (line) => {
 			]),
 		);
 	});
+
+	test('every night: the documents modified in the last 7 days reach the manager from the robot, newest first, byte for byte', () => {
+		const result = resultOf('nightly-week-uploads.json');
+		const listed = outputOf(result, 'List the whole space').map((item) => item.json);
+		// Every page of the whole space (the Archive's 120 files among the rest), newest first.
+		expect(listed.length).toBeGreaterThan(DEMO.tree.archive.count);
+		const times = listed.map((entry) => Date.parse(entry.modifiedTime));
+		expect(times).toEqual([...times].sort((a, b) => b - a));
+		// The files modified in the last 7 days; the robot's file messages take the documents among them.
+		const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
+		const thisWeek = listed.filter(
+			(entry) => entry.type === 'FILE' && Date.parse(entry.modifiedTime) > weekAgo,
+		);
+		const documents = thisWeek.filter((entry) =>
+			/\.(docx?|xlsx?|pptx?|pdf|zip|rar)$/i.test(entry.name),
+		);
+
+		// What the seed holds, read from a sandbox of its own (not started): seven files modified in the
+		// last 7 days, three of them documents. Examples that ran before this one may have stored more.
+		const seed = createSandbox();
+		const seeded = (id) => seed.storedFile(DEMO.tree.spaceId, id);
+		const seededThisWeek = Object.values(DEMO.tree.files).filter(
+			(id) => Date.parse(seeded(id).modifiedTime) > seed.seededAt - 7 * 24 * 3600 * 1000,
+		);
+		expect(seededThisWeek).toHaveLength(7);
+		expect(thisWeek.map((entry) => entry.id)).toEqual(expect.arrayContaining(seededThisWeek));
+		expect(documents.filter((entry) => seeded(entry.id)).map((entry) => entry.name)).toEqual([
+			'Budget 2026.xlsx',
+			'Annual summary.docx',
+			'Sales 2026-02.xlsx',
+		]);
+
+		expect(
+			result.robotMessages.map((message) => ({
+				msgKey: message.msgKey,
+				fileName: message.msgParam.fileName,
+				userIds: message.userIds,
+				deliveredTo: message.deliveredTo,
+				size: message.media[0]?.size,
+				sha256: message.media[0]?.sha256,
+			})),
+		).toEqual(
+			documents.map((entry) => ({
+				msgKey: 'sampleFile',
+				fileName: entry.name,
+				userIds: ['manager4220'],
+				deliveredTo: ['manager4220'],
+				size: entry.size,
+				sha256: seeded(entry.id)?.sha256 ?? expect.any(String),
+			})),
+		);
+	});
+
+	// On Node 20 the first test checks that the robot examples said why they did not run.
+	if (line === 2 || streamWorksOnThisNode)
+		test('asked "file budget" in the team group, the robot posts Budget 2026.xlsx there and names it in its reply; asked for a file no name has, it replies that none matches', () => {
+			const result = resultOf('robot-ask-for-file.json');
+			const [found, none] = result.runs;
+			expect([found.message.text.content.trim(), none.message.text.content.trim()]).toEqual([
+				'file budget',
+				'file holiday photos',
+			]);
+			const posted = result.calls.filter(
+				(call) => call.path === '/v1.0/convFile/conversations/files/send',
+			);
+			expect(posted.map((call) => call.body)).toEqual([
+				{
+					spaceId: DEMO.tree.spaceId,
+					dentryId: DEMO.tree.files.budgetXlsx,
+					openConversationId: DEMO.group.openConversationId,
+				},
+			]);
+			expect(found.runData['Post the file in the group'][0].data.main[0]).toHaveLength(1);
+			expect(none.runData['Post the file in the group']).toBeUndefined();
+			expect(
+				result.replies.map(({ msgId, conversationId, msgtype, content }) => ({
+					msgId,
+					conversationId,
+					msgtype,
+					content,
+				})),
+			).toEqual([
+				{
+					msgId: found.message.msgId,
+					conversationId: DEMO.group.openConversationId,
+					msgtype: 'text',
+					content: 'Here is "Budget 2026.xlsx".',
+				},
+				{
+					msgId: none.message.msgId,
+					conversationId: DEMO.group.openConversationId,
+					msgtype: 'text',
+					content: 'No file matches "holiday photos".',
+				},
+			]);
+		});
 
 	// On Node 20 the first test checks that the robot examples said why they did not run.
 	if (line === 2 || streamWorksOnThisNode)

@@ -35,6 +35,10 @@ describe('example workflows', () => {
 				'robotFile.download',
 				'file.upload',
 				'robotMessage.send',
+				'file.list',
+				'file.download',
+				'file.sendToGroup',
+				'robotMessage.reply',
 			]),
 		);
 	});

@@ -29,14 +29,14 @@ const GROUP_CHAT: IdField = {
 	label: 'Group Chat',
 };
 
-// Every field defaults to the robot trigger's item, so a Reply right after a trigger needs only its text.
+// Every field defaults to what a robot trigger outputs (its `raw` keeps DingTalk's reply address), so a Reply right after a trigger needs only its text.
 export const replyFields: INodeProperties[] = [
 	{
 		displayName: 'Reply Address',
 		name: SESSION_WEBHOOK_FIELD,
 		type: 'string',
 		required: true,
-		default: `={{ $json.${SESSION_WEBHOOK_FIELD} }}`,
+		default: `={{ $json.raw.${SESSION_WEBHOOK_FIELD} }}`,
 		description:
 			"The sessionWebhook of the robot message to answer, as a DingTalk Robot Trigger outputs it. Only DingTalk's addresses are accepted.",
 		displayOptions: { show: showForReply },
@@ -88,7 +88,7 @@ export const replyFields: INodeProperties[] = [
 		displayName: SENDER_STAFF_ID.label,
 		name: SENDER_STAFF_ID.parameter,
 		type: 'string',
-		default: '={{ $json.senderStaffId }}',
+		default: '={{ $json.sender.staffId }}',
 		description:
 			'The staff ID of the person who sent the message: mentioned when asked, and the receiver of a new message in a one-to-one chat',
 		displayOptions: { show: showForReply },
@@ -119,7 +119,7 @@ export const replyFields: INodeProperties[] = [
 		displayName: 'Group Chat',
 		name: GROUP_CHAT.parameter,
 		type: 'string',
-		default: '={{ $json.conversationType === "2" ? $json.conversationId : "" }}',
+		default: '={{ $json.conversation.type === "group" ? $json.conversation.id : "" }}',
 		description:
 			"The message's group chat (Open Conversation ID), for a new message; empty for a one-to-one chat, which then goes to the sender",
 		displayOptions: { show: show({ whenExpired: ['send'] }) },
@@ -128,7 +128,7 @@ export const replyFields: INodeProperties[] = [
 		displayName: 'Session Expires At',
 		name: SESSION_WEBHOOK_EXPIRY_FIELD,
 		type: 'string',
-		default: `={{ $json.${SESSION_WEBHOOK_EXPIRY_FIELD} }}`,
+		default: `={{ $json.raw.${SESSION_WEBHOOK_EXPIRY_FIELD} }}`,
 		description:
 			'When the reply address stops working, in milliseconds since 1970 as the trigger outputs it; empty: unknown, DingTalk says',
 		displayOptions: { show: showForReply },
@@ -258,7 +258,7 @@ async function sendInstead(item: ItemContext, message: RobotMessage): Promise<ID
 export const replyOperation: DingTalkOperation = {
 	option: {
 		name: 'Reply',
-		action: 'Reply to a robot message',
+		action: 'Answer a robot message',
 		description:
 			"Answer a message a robot trigger received, in its chat, through the message's own reply address",
 	},

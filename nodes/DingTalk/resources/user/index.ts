@@ -68,7 +68,7 @@ const get: DingTalkOperation = {
 const search: DingTalkOperation = {
 	option: {
 		name: 'Search',
-		action: 'Search users by name',
+		action: 'Search the directory by name',
 		description: "Find people of the organisation by name, with each one's details",
 	},
 	call: { family: 'new', method: 'POST', path: USER_PATHS.search, sendsMessage: false },

@@ -129,7 +129,8 @@ export function readTransportOptions(ctx: IExecuteFunctions): TransportOptions {
 
 /** What a signed download gives: the body as a stream, its size when the host said it, its first bytes. */
 export interface SignedDownload {
-	stream: AsyncIterable<Buffer> & { destroy(): void };
+	/** The body as it arrives; an empty file as an empty Buffer. */
+	stream: (AsyncIterable<Buffer> & { destroy(): void }) | Buffer;
 	size?: number;
 	head: Buffer;
 }
@@ -407,7 +408,7 @@ export class DingTalkTransport {
 					itemIndex,
 				);
 			}
-			const stream = response.body as SignedDownload['stream'];
+			const stream = response.body as AsyncIterable<Buffer> & { destroy(): void };
 			const status = response.statusCode;
 			if (status >= 200 && status < 300) {
 				const announced = Number(response.headers['content-length']);
@@ -426,6 +427,10 @@ export class DingTalkTransport {
 				} catch (error) {
 					throw this.brokenDownload(error, 0, itemIndex);
 				}
+				// An empty file's stream has ended while its first bytes were looked for: a reader would wait
+				// for an end that came before it listened.
+				if (head.length === 0 && (stream as { readableEnded?: boolean }).readableEnded === true)
+					return await consume({ stream: Buffer.alloc(0), size: 0, head });
 				// Counted as they are handed on, whatever the host announced: a chunked answer has no size.
 				const watch = watchBytes(stream as never, maxBytes);
 				try {

@@ -361,6 +361,26 @@ describe('requests go where the credential points, through n8n-core', () => {
 		expect(Buffer.from(item.binary!.data.data, 'base64').equals(bytes)).toBe(true);
 	});
 
+	it('an empty robot file is an empty binary, not a failure', async () => {
+		const downloadCode = sandbox.issueDownloadCode({
+			fileName: 'empty.txt',
+			bytes: Buffer.alloc(0),
+		});
+		const [item] = await runDingTalkNode({
+			credential,
+			parameters: {
+				resource: 'robotFile',
+				operation: 'download',
+				downloadCode,
+				fileName: 'empty.txt',
+				downloadContent: true,
+				binaryPropertyName: 'data',
+			},
+		});
+		expect(item.json).toMatchObject({ fileName: 'empty.txt', fileSize: 0 });
+		expect(Buffer.from(item.binary!.data.data, 'base64').length).toBe(0);
+	});
+
 	const downloadWithin2Mb = (downloadCode: string) =>
 		runDingTalkNode({
 			credential,

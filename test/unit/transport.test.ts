@@ -805,7 +805,8 @@ type Download = Parameters<Parameters<DingTalkTransport['downloadSignedFile']>[3
 /** Reads a download as n8n's binary helpers do, in one of their ways, and hands back what came. */
 async function readAll(download: Download) {
 	const chunks: Buffer[] = [];
-	for await (const chunk of download.stream) chunks.push(chunk);
+	if (Buffer.isBuffer(download.stream)) chunks.push(download.stream);
+	else for await (const chunk of download.stream) chunks.push(chunk);
 	return { ...download, whole: Buffer.concat(chunks) };
 }
 

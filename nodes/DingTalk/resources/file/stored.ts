@@ -281,15 +281,7 @@ const download: DingTalkOperation = {
 			String(signed.resourceUrls?.[0] ?? ''),
 			itemIndex,
 			maxBytes,
-			async (file) => {
-				// An empty file's stream has already ended while its first bytes were looked for: n8n
-				// would wait for an end that came before it listened ("Stream closed before completing").
-				const ended =
-					file.head.length === 0 &&
-					(file.stream as { readableEnded?: boolean }).readableEnded === true;
-				const content = ended ? Buffer.alloc(0) : file.stream;
-				return await ctx.helpers.prepareBinaryData(content as never, name, mimeType);
-			},
+			async (file) => await ctx.helpers.prepareBinaryData(file.stream as never, name, mimeType),
 			headers,
 		);
 		return {

@@ -239,3 +239,16 @@ export function readConflict(
 		throw refuseInput(ctx, itemIndex, 'If the Name Exists', `"${choice}" is not a choice`);
 	return choice as ConflictChoice;
 }
+
+/**
+ * Return All and Limit: the item's limit (kept in state.limit, where the pages stop), or undefined for
+ * all; a limit that is not a whole number above 0 is refused.
+ */
+export function readLimit({ ctx, itemIndex, state }: ItemContext): number | undefined {
+	if (ctx.getNodeParameter('returnAll', itemIndex, false) === true) return undefined;
+	const limit = Number(ctx.getNodeParameter('limit', itemIndex, 50));
+	if (!(Number.isInteger(limit) && limit >= 1))
+		throw refuseInput(ctx, itemIndex, 'Limit', `"${limit}" is not a whole number above 0`);
+	state.limit = limit;
+	return limit;
+}

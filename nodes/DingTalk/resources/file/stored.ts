@@ -7,11 +7,13 @@ import {
 	maxFileSizeProperty,
 	OPERATOR_UNION_ID,
 	outputBinaryFieldProperty,
+	returnAllProperties,
 	SPACE_ID,
 	UNION_ID_HINT,
 } from '../../../shared/descriptions';
 import {
 	readId,
+	readLimit,
 	readMaxBytes,
 	readOutputField,
 	refuseInput,
@@ -73,23 +75,7 @@ export const storedFileFields: INodeProperties[] = [
 		description: "The ID (dentryId) of the folder; 0 is the space's top folder",
 		displayOptions: { show: { ...show(['list']), scope: ['folder'] } },
 	},
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-		displayOptions: { show: show(['list']) },
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { ...show(['list']), returnAll: [false] } },
-	},
+	...returnAllProperties(show(['list'])),
 	{
 		displayName: 'Order By',
 		name: 'orderBy',
@@ -147,13 +133,9 @@ const list: DingTalkOperation = {
 	},
 	call: { family: 'new', method: 'GET', path: STORAGE_PATHS.listFolder, sendsMessage: false },
 	query: { unionId: OPERATOR_UNION_ID },
-	preSend: async ({ ctx, itemIndex, state }, call) => {
-		const returnAll = ctx.getNodeParameter('returnAll', itemIndex, false) === true;
-		const limit = Number(ctx.getNodeParameter('limit', itemIndex, 50));
-		if (!returnAll && !(Number.isInteger(limit) && limit >= 1))
-			throw refuseInput(ctx, itemIndex, 'Limit', `"${limit}" is not a whole number above 0`);
-		if (!returnAll) state.limit = limit;
-		const pageSize = String(Math.min(STORAGE_PAGE_MAX, returnAll ? STORAGE_PAGE_MAX : limit));
+	preSend: async (item, call) => {
+		const { ctx, itemIndex } = item;
+		const pageSize = String(Math.min(STORAGE_PAGE_MAX, readLimit(item) ?? STORAGE_PAGE_MAX));
 		const order = ctx.getNodeParameter('order', itemIndex, 'DESC') === 'ASC' ? 'ASC' : 'DESC';
 		const pathParams = { spaceId: readId(ctx, itemIndex, SPACE_ID) };
 		if (ctx.getNodeParameter('scope', itemIndex, 'folder') === 'space') {

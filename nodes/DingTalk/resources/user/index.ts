@@ -1,11 +1,13 @@
 import type { IDataObject } from 'n8n-workflow';
 import {
 	readId,
+	readLimit,
 	refuseInput,
 	type DingTalkOperation,
 	type DingTalkResource,
 	type IdField,
 } from '../../../shared/operation';
+import { returnAllProperties } from '../../../shared/descriptions';
 import { mapWithLimit } from '../../../shared/limit';
 import {
 	nextUserSearchCall,
@@ -72,19 +74,15 @@ const search: DingTalkOperation = {
 		description: "Find people of the organisation by name, with each one's details",
 	},
 	call: { family: 'new', method: 'POST', path: USER_PATHS.search, sendsMessage: false },
-	preSend: async ({ ctx, itemIndex, state }) => {
+	preSend: async (item) => {
+		const { ctx, itemIndex } = item;
 		const name = String(ctx.getNodeParameter('query', itemIndex, '')).trim();
 		if (name === '') throw refuseInput(ctx, itemIndex, 'Name', 'is empty');
-		const returnAll = ctx.getNodeParameter('returnAll', itemIndex, false) === true;
-		const limit = Number(ctx.getNodeParameter('limit', itemIndex, 50));
-		if (!returnAll && !(Number.isInteger(limit) && limit >= 1))
-			throw refuseInput(ctx, itemIndex, 'Limit', `"${limit}" is not a whole number above 0`);
-		if (!returnAll) state.limit = limit;
 		return userSearchCall({
 			name,
 			exact: ctx.getNodeParameter('exactMatch', itemIndex, false) === true,
 			offset: 0,
-			size: returnAll ? USER_SEARCH_PAGE_MAX : limit,
+			size: readLimit(item) ?? USER_SEARCH_PAGE_MAX,
 		});
 	},
 	// DingTalk's search gives staff IDs only: each is looked up for the details people need.
@@ -168,22 +166,6 @@ export const user: DingTalkResource = {
 			description: 'Whether to find only people whose whole name is the one given',
 			displayOptions: { show: show(['search']) },
 		},
-		{
-			displayName: 'Return All',
-			name: 'returnAll',
-			type: 'boolean',
-			default: false,
-			description: 'Whether to return all results or only up to a given limit',
-			displayOptions: { show: show(['search']) },
-		},
-		{
-			displayName: 'Limit',
-			name: 'limit',
-			type: 'number',
-			typeOptions: { minValue: 1 },
-			default: 50,
-			description: 'Max number of results to return',
-			displayOptions: { show: show(['search'], { returnAll: [false] }) },
-		},
+		...returnAllProperties(show(['search'])),
 	],
 };

@@ -6,6 +6,7 @@ import {
 	type IDataObject,
 	type IExecuteFunctions,
 	type IHttpRequestOptions,
+	type ILoadOptionsFunctions,
 	type INode,
 	type ITriggerFunctions,
 	type IWebhookFunctions,
@@ -54,8 +55,11 @@ import {
 
 export const CREDENTIAL_TYPE = 'dingTalkApi';
 
-/** Where the transport runs: a regular node's execution, or a trigger's (both have the credential and the request helpers). */
-export type TransportContext = IExecuteFunctions | ITriggerFunctions | IWebhookFunctions;
+/** A regular node's execution or a trigger's: they have the binary helpers too. */
+export type ExecutionContext = IExecuteFunctions | ITriggerFunctions | IWebhookFunctions;
+
+/** Where the transport runs: an execution, or the editor loading a picker's list (credential and request helpers). */
+export type TransportContext = ExecutionContext | ILoadOptionsFunctions;
 
 /** What DingTalk's Stream gateway said: a WebSocket endpoint and ticket, or why not and whether trying again can help. */
 export type StreamConnectionGrant =

@@ -20,7 +20,7 @@ import {
 	readOutputField,
 	type DingTalkResource,
 } from '../../../shared/operation';
-import type { DingTalkTransport, TransportContext } from '../../../shared/transport';
+import type { DingTalkTransport, ExecutionContext } from '../../../shared/transport';
 import { PATHS } from '../../../shared/wire';
 
 const showForDownload = { resource: ['robotFile'], operation: ['download'] };
@@ -90,7 +90,7 @@ export function restoreFileName(requestedName: string, downloadUrl: string, head
  * comes, so the node holds no copy of its own. Robot File > Download and the robot triggers share it.
  */
 export async function robotFileAsBinary(
-	ctx: TransportContext,
+	ctx: ExecutionContext,
 	transport: DingTalkTransport,
 	downloadUrl: string,
 	requestedName: string,
@@ -115,7 +115,7 @@ export async function robotFileAsBinary(
 
 /** Downloads the file of a robot message (its download code) as Robot File > Download does, through the transport. */
 export async function downloadRobotFile(
-	ctx: TransportContext,
+	ctx: ExecutionContext,
 	transport: DingTalkTransport,
 	file: { downloadCode: string; robotCode: string; fileName: string },
 	itemIndex: number,

@@ -122,7 +122,7 @@ export class DingTalk implements INodeType {
 				`The operation "${operationName}" of "${resource}" is not supported`,
 			);
 		}
-		if (operation.call.sendsMessage && this.getNode().retryOnFail) {
+		if (!operation.call.repeatable && this.getNode().retryOnFail) {
 			// n8n's Retry On Fail runs the whole node again: every item, the delivered ones too.
 			throw new NodeOperationError(
 				this.getNode(),

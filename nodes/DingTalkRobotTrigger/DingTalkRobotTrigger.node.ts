@@ -9,7 +9,7 @@ import {
 	type ITriggerResponse,
 } from 'n8n-workflow';
 import { createHash } from 'crypto';
-import { downloadRobotFile } from '../DingTalk/resources/robotFile';
+import { downloadRobotFile } from '../shared/robotFile';
 import { defaultRobotCodeOf, ownHostsOf } from '../shared/app';
 import {
 	attachmentFieldOf,

@@ -1,4 +1,5 @@
-import { sleep, type Logger } from 'n8n-workflow';
+import type { Logger } from 'n8n-workflow';
+import { SYSTEM_CLOCK, type Clock } from '../shared/clock';
 import type { StreamConnectionGrant } from '../shared/transport';
 import {
 	ROBOT_MESSAGE_TOPIC,
@@ -15,10 +16,7 @@ import {
 } from '../shared/wire';
 
 /** Time as the connection sees it: a monotonic clock and a pause that ends early on abort. */
-export interface StreamClock {
-	now: () => number;
-	sleep: (ms: number, signal: AbortSignal) => Promise<void>;
-}
+export type StreamClock = Clock;
 
 /** The part of a WebSocket the connection uses: Node's built-in one, or a test's stand-in. */
 export interface StreamSocket {
@@ -46,24 +44,7 @@ export interface StreamHooks {
 	random?: () => number;
 }
 
-/** Waits `ms`, or less when `signal` aborts. n8n-workflow 1.x's sleep takes no signal: the abort is awaited beside it. */
-async function pause(ms: number, signal: AbortSignal): Promise<void> {
-	if (signal.aborted) return;
-	let onAbort!: () => void;
-	const aborted = new Promise<void>((resolve) => {
-		onAbort = resolve;
-		signal.addEventListener('abort', onAbort, { once: true });
-	});
-	try {
-		await Promise.race([sleep(ms, signal).catch(() => undefined), aborted]);
-	} finally {
-		// A loop that pauses every second for weeks must not pile up listeners.
-		signal.removeEventListener('abort', onAbort);
-	}
-}
-
-/** The clock of a running n8n: monotonic, so setting the wall clock neither stalls nor hurries a connection. */
-export const SYSTEM_CLOCK: StreamClock = { now: () => performance.now(), sleep: pause };
+export { SYSTEM_CLOCK };
 
 /**
  * How long to wait before reconnect attempt `failures` (0 after a healthy connection): 1 s × 2^n, at most

@@ -6,7 +6,7 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import { downloadRobotFile } from '../DingTalk/resources/robotFile';
+import { downloadRobotFile } from '../shared/robotFile';
 import {
 	asAppCredentials,
 	callbackSigningSecretOf,

@@ -2,13 +2,13 @@ import { createHash } from 'crypto';
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
 import {
 	CALLBACK_SIGNING_SECRET_FIELD,
+	classifyAnswer,
 	DEFAULT_TOKEN_LIFETIME_SECONDS,
-	glimpse,
 	isNewApiPath,
 	LEGACY_TOKEN_QUERY,
 	PATHS,
 	REGION_BASE_URLS,
-	REQUEST_ID_HEADER,
+	requestIdOf,
 	TOKEN_HEADER,
 	type ApiFamily,
 	type DingTalkFailure,
@@ -217,12 +217,9 @@ export function tokenFromAnswer(
 	const body = (
 		answer.body !== null && typeof answer.body === 'object' ? answer.body : {}
 	) as Record<string, unknown>;
-	if (
-		status >= 200 &&
-		status < 300 &&
-		typeof body.accessToken === 'string' &&
-		body.accessToken !== ''
-	) {
+	// Read as every other answer is: redirects, pages that are not DingTalk's JSON, DingTalk's codes.
+	const verdict = classifyAnswer('new', { status, body: answer.body, headers: answer.headers });
+	if (verdict.kind === 'ok' && typeof body.accessToken === 'string' && body.accessToken !== '') {
 		const lifetime =
 			Number(body.expireIn) > 0 ? Number(body.expireIn) : DEFAULT_TOKEN_LIFETIME_SECONDS;
 		return {
@@ -231,14 +228,15 @@ export function tokenFromAnswer(
 			tokenIssuedFor: credentials ? appIdentityOf(credentials as DingTalkAppCredentials) : '',
 		};
 	}
-	const requestId = body.requestid ?? body.requestId ?? answer.headers?.[REQUEST_ID_HEADER];
-	const isJson = answer.body !== null && typeof answer.body === 'object';
-	const failure: DingTalkFailure = {
-		status,
-		code: String(body.code ?? (isJson ? `HTTP ${status || 'error'}` : 'unexpectedAnswer')),
-		message: isJson ? (typeof body.message === 'string' ? body.message : '') : glimpse(answer.body),
-		requestId: typeof requestId === 'string' && requestId !== '' ? requestId : undefined,
-	};
+	const failure: DingTalkFailure =
+		verdict.kind === 'ok'
+			? {
+					status,
+					code: 'unexpectedAnswer',
+					message: 'the answer holds no access token',
+					requestId: requestIdOf(body, answer.headers),
+				}
+			: verdict.failure;
 	if (credentials) (credentials as Record<symbol, DingTalkFailure>)[TOKEN_FAILURE] = failure;
 	throw new TokenRequestError(failure);
 }

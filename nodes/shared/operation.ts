@@ -27,7 +27,7 @@ export interface ItemContext {
 export interface DingTalkOperation {
 	/** Its entry in the editor's Operation list: an operation cannot be listed without its behaviour. */
 	option: { name: string; action: string; description: string };
-	call: Pick<DingTalkCall, 'family' | 'method' | 'path' | 'sendsMessage'>;
+	call: Pick<DingTalkCall, 'family' | 'method' | 'path' | 'repeatable'>;
 	/** Query parameter name -> node parameter it is read from (validated as an ID). */
 	query?: Record<string, IdField>;
 	/** JSON body field -> node parameter it is read from (validated as an ID). */

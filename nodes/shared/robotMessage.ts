@@ -22,7 +22,7 @@ import {
 } from './wire';
 
 /** A message as DingTalk hands it to the robot (the callback body, or a Stream frame's data). */
-export interface RobotMessage {
+export interface ReceivedRobotMessage {
 	msgtype: string;
 	msgId: string;
 	createAt?: number | string;
@@ -44,7 +44,7 @@ export interface RobotMessage {
 }
 
 /** The message inside a callback body or frame data, or undefined when it is not one. */
-export function parseRobotMessage(value: unknown): RobotMessage | undefined {
+export function parseRobotMessage(value: unknown): ReceivedRobotMessage | undefined {
 	let parsed = value;
 	if (typeof value === 'string') {
 		try {
@@ -54,7 +54,7 @@ export function parseRobotMessage(value: unknown): RobotMessage | undefined {
 		}
 	}
 	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-	const message = parsed as RobotMessage;
+	const message = parsed as ReceivedRobotMessage;
 	return typeof message.msgId === 'string' &&
 		message.msgId !== '' &&
 		typeof message.msgtype === 'string'
@@ -74,7 +74,7 @@ export interface RobotMessageFilters {
 }
 
 /** Whether a message the robot itself sent (echoed to it). */
-function isFromRobot(message: RobotMessage): boolean {
+function isFromRobot(message: ReceivedRobotMessage): boolean {
 	const sender = message[SENDER_ID_FIELD];
 	return typeof sender === 'string' && sender !== '' && sender === message[ROBOT_USER_ID_FIELD];
 }
@@ -83,7 +83,10 @@ function isFromRobot(message: RobotMessage): boolean {
  * Why a message starts nothing (the robot's own, a sender or chat not allowed, a type, chat type or
  * missing @-mention filtered out), or undefined when it starts the workflow.
  */
-export function refusalOf(message: RobotMessage, filters: RobotMessageFilters): string | undefined {
+export function refusalOf(
+	message: ReceivedRobotMessage,
+	filters: RobotMessageFilters,
+): string | undefined {
 	if (isFromRobot(message)) return "it is the robot's own message";
 	if (
 		filters.senderStaffIds.length > 0 &&
@@ -107,10 +110,10 @@ export function refusalOf(message: RobotMessage, filters: RobotMessageFilters): 
 
 /** The message without its reply address (and the address's expiry) when that is not DingTalk's. */
 export function withTrustedReplyAddress(
-	message: RobotMessage,
+	message: ReceivedRobotMessage,
 	ownHosts: string[],
 	onRefused: (problem: string) => void,
-): RobotMessage {
+): ReceivedRobotMessage {
 	const problem = sessionWebhookProblem(message[SESSION_WEBHOOK_FIELD], ownHosts);
 	if (!problem) return message;
 	onRefused(problem);
@@ -122,7 +125,7 @@ export function withTrustedReplyAddress(
 
 /** The files a message carries: its media, or every picture of a rich text. */
 export function attachmentsOf(
-	message: RobotMessage,
+	message: ReceivedRobotMessage,
 ): Array<{ downloadCode: string; fileName: string }> {
 	const content = message.content ?? {};
 	if (message.msgtype === 'richText') {
@@ -136,7 +139,7 @@ export function attachmentsOf(
 	return [];
 }
 
-function textOf(message: RobotMessage): string {
+function textOf(message: ReceivedRobotMessage): string {
 	if (message.msgtype === 'text') return (message.text?.content ?? '').trim();
 	if (message.msgtype === 'richText') {
 		return (message.content?.richText ?? [])
@@ -154,7 +157,7 @@ function isoTime(value: unknown): string | null {
 }
 
 /** One tidy item per message: what a workflow needs, plus DingTalk's message under `raw`. */
-export function tidyRobotMessage(message: RobotMessage): IDataObject {
+export function tidyRobotMessage(message: ReceivedRobotMessage): IDataObject {
 	const unionId = message[SENDER_UNION_ID_FIELD];
 	const item: IDataObject = {
 		messageType: message.msgtype,
@@ -210,7 +213,7 @@ const attachmentDownloads = createLimiter(ATTACHMENT_DOWNLOADS_AT_ONCE);
  * starts, and says why the file is missing.
  */
 export async function robotMessageItem(
-	message: RobotMessage,
+	message: ReceivedRobotMessage,
 	attachment?: AttachmentDownload,
 ): Promise<INodeExecutionData> {
 	const json = tidyRobotMessage(message);

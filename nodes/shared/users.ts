@@ -16,7 +16,7 @@ export async function userByStaffId(
 			method: 'POST',
 			path: USER_PATHS.get,
 			json: { userid: staffId, language: 'en_US' },
-			sendsMessage: false,
+			repeatable: true,
 		},
 		itemIndex,
 	);
@@ -36,14 +36,14 @@ export async function staffIdOf(
 					method: 'POST',
 					path: USER_PATHS.byUnionId,
 					json: { unionid: by.unionId },
-					sendsMessage: false,
+					repeatable: true,
 				}
 			: {
 					family: 'legacy',
 					method: 'POST',
 					path: USER_PATHS.byMobile,
 					json: { mobile: by.mobile },
-					sendsMessage: false,
+					repeatable: true,
 				},
 		itemIndex,
 	);
@@ -67,7 +67,7 @@ export function userSearchCall(query: {
 			size: Math.min(USER_SEARCH_PAGE_MAX, Math.max(1, query.size)),
 			...(query.exact ? { fullMatchField: 1 } : {}),
 		},
-		sendsMessage: false,
+		repeatable: true,
 	};
 }
 

@@ -276,7 +276,7 @@ describe('DingTalk Robot Trigger (Stream mode)', () => {
 		// Only the patience is shortened, to 300 ms; the connection keeps its real timing.
 		const clock = {
 			...SYSTEM_CLOCK,
-			sleep: async (ms: number, signal: AbortSignal) =>
+			sleep: async (ms: number, signal?: AbortSignal) =>
 				await SYSTEM_CLOCK.sleep(ms === HANDOFF_PATIENCE_MS ? 300 : ms, signal),
 		};
 		const trigger = await start(

@@ -1,5 +1,5 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { restoreFileName } from '../../nodes/DingTalk/resources/robotFile';
+import { restoreFileName } from '../../nodes/shared/robotFile';
 import { resolveMediaType } from '../../nodes/DingTalk/resources/media';
 import { mapItems, readId } from '../../nodes/shared/operation';
 import { OPEN_CONVERSATION_ID, SPACE_ID } from '../../nodes/shared/descriptions';

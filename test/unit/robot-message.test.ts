@@ -11,7 +11,7 @@ import {
 	robotMessageItem,
 	tidyRobotMessage,
 	withTrustedReplyAddress,
-	type RobotMessage,
+	type ReceivedRobotMessage,
 } from '../../nodes/shared/robotMessage';
 import { sessionWebhookProblem } from '../../nodes/shared/addresses';
 import { SEEN_IN_MEMORY, SEEN_SAVED, SeenMessages } from '../../nodes/shared/seenMessages';
@@ -30,7 +30,8 @@ const base = {
 	isInAtList: true,
 	sessionWebhook: 'https://oapi.example/robot/sendBySession?session=1',
 };
-const message = (extra: object): RobotMessage => ({ ...base, ...extra }) as unknown as RobotMessage;
+const message = (extra: object): ReceivedRobotMessage =>
+	({ ...base, ...extra }) as unknown as ReceivedRobotMessage;
 
 describe('tidyRobotMessage', () => {
 	it('gives one tidy item for a text message, with the raw message', () => {
@@ -81,7 +82,7 @@ describe('tidyRobotMessage', () => {
 	it('leaves the union ID out when DingTalk does not send it', () => {
 		const { senderUnionId, ...withoutUnion } = base;
 		expect(senderUnionId).toBeDefined();
-		const item = tidyRobotMessage({ ...withoutUnion, msgtype: 'text' } as RobotMessage);
+		const item = tidyRobotMessage({ ...withoutUnion, msgtype: 'text' } as ReceivedRobotMessage);
 		expect(item.sender).toEqual({ staffId: 'staff1', nick: 'Alice' });
 	});
 });

@@ -21,7 +21,7 @@ const LOOKUP: DingTalkCall = {
 	path: '/v1.0/convFile/conversations/spaces/query',
 	query: { unionId: 'unionAlice' },
 	json: { openConversationId: 'cidGroup==' },
-	sendsMessage: false,
+	repeatable: true,
 };
 const SEND: DingTalkCall = {
 	family: 'new',
@@ -29,14 +29,14 @@ const SEND: DingTalkCall = {
 	path: '/v1.0/convFile/apps/conversations/files/send',
 	query: { unionId: 'unionAlice' },
 	json: { spaceId: '1', dentryId: 'd1' },
-	sendsMessage: true,
+	repeatable: false,
 };
 const UPLOAD: DingTalkCall = {
 	family: 'legacy',
 	method: 'POST',
 	path: '/media/upload',
 	query: { type: 'file' },
-	sendsMessage: false,
+	repeatable: true,
 };
 const OK = { statusCode: 200, body: { space: { spaceId: '1' } } };
 

@@ -1,7 +1,7 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-globals */
 // Time as a parameter: a clock the test moves forward, so minutes of reconnects, silences and waits run
 // in milliseconds and every time asserted is exact.
-import type { StreamClock } from '../../nodes/DingTalkRobotTrigger/stream';
+import type { Clock } from '../../nodes/shared/clock';
 
 interface Timer {
 	at: number;
@@ -12,7 +12,7 @@ interface Timer {
 /** Lets every promise that can settle now settle (a macrotask turn runs all queued microtasks). */
 export const settleNow = async () => await new Promise((resolve) => setImmediate(resolve));
 
-export class VirtualClock implements StreamClock {
+export class VirtualClock implements Clock {
 	time = 0;
 
 	private timers: Timer[] = [];
@@ -21,18 +21,18 @@ export class VirtualClock implements StreamClock {
 
 	now = () => this.time;
 
-	sleep = async (ms: number, signal: AbortSignal): Promise<void> => {
-		if (signal.aborted) return;
+	sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
+		if (signal?.aborted) return;
 		await new Promise<void>((resolve) => {
 			const onAbort = () => {
 				this.timers = this.timers.filter((other) => other !== timer);
 				resolve();
 			};
 			const timer = this.at(this.time + Math.max(0, ms), () => {
-				signal.removeEventListener('abort', onAbort);
+				signal?.removeEventListener('abort', onAbort);
 				resolve();
 			});
-			signal.addEventListener('abort', onAbort, { once: true });
+			signal?.addEventListener('abort', onAbort, { once: true });
 		});
 	};
 

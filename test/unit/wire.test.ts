@@ -1,4 +1,5 @@
-import { classifyAnswer, ERROR_GUIDE } from '../../nodes/shared/wire';
+import { ERROR_GUIDE } from '../../nodes/shared/errorGuide';
+import { classifyAnswer } from '../../nodes/shared/wire';
 
 describe('classifyAnswer: new API', () => {
 	it('accepts a 2xx answer', () => {

@@ -27,7 +27,7 @@ const fileOutput: DingTalkOperation['postReceive'] = (item, answer) => ({
 function groupSend(path: string, option: DingTalkOperation['option']): DingTalkOperation {
 	return {
 		option,
-		call: { family: 'new', method: 'POST', path, sendsMessage: true },
+		call: { family: 'new', method: 'POST', path, repeatable: false },
 		query: { unionId: OPERATOR_UNION_ID },
 		body: { spaceId: SPACE_ID, dentryId: FILE_ID, openConversationId: OPEN_CONVERSATION_ID },
 		postReceive: fileOutput,
@@ -48,7 +48,7 @@ export const file: DingTalkResource = {
 				action: 'Send a file to a user',
 				description: "Send a file from DingTalk storage to a user's chat with the app",
 			},
-			call: { family: 'new', method: 'POST', path: PATHS.sendFileToUser, sendsMessage: true },
+			call: { family: 'new', method: 'POST', path: PATHS.sendFileToUser, repeatable: false },
 			query: { unionId: RECEIVER_UNION_ID },
 			body: { spaceId: SPACE_ID, dentryId: FILE_ID },
 			postReceive: fileOutput,

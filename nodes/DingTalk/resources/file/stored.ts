@@ -131,7 +131,7 @@ const list: DingTalkOperation = {
 		action: 'List the files in a folder or space',
 		description: 'List the files and folders of a folder, or of a whole storage space',
 	},
-	call: { family: 'new', method: 'GET', path: STORAGE_PATHS.listFolder, sendsMessage: false },
+	call: { family: 'new', method: 'GET', path: STORAGE_PATHS.listFolder, repeatable: true },
 	query: { unionId: OPERATOR_UNION_ID },
 	preSend: async (item, call) => {
 		const { ctx, itemIndex } = item;
@@ -186,7 +186,7 @@ const get: DingTalkOperation = {
 		action: 'Get a file',
 		description: "Get a stored file's or folder's details: name, type, size, times, path",
 	},
-	call: { family: 'new', method: 'POST', path: STORAGE_PATHS.getEntry, sendsMessage: false },
+	call: { family: 'new', method: 'POST', path: STORAGE_PATHS.getEntry, repeatable: true },
 	query: { unionId: OPERATOR_UNION_ID },
 	preSend: async (item, call) => ({ ...(await withEntryPath!(item, call)), json: { option: {} } }),
 	postReceive: ({ itemIndex }, answer) => ({
@@ -247,7 +247,7 @@ const download: DingTalkOperation = {
 				query: { unionId: readId(ctx, itemIndex, OPERATOR_UNION_ID) },
 				// Intranet addresses serve only dedicated storage inside the organisation's network.
 				json: { option: { preferIntranet: false } },
-				sendsMessage: false,
+				repeatable: true,
 			},
 			itemIndex,
 		);
@@ -281,7 +281,7 @@ const remove: DingTalkOperation = {
 		action: 'Delete a file',
 		description: 'Delete a stored file or folder: to the recycle bin, or for good',
 	},
-	call: { family: 'new', method: 'DELETE', path: STORAGE_PATHS.deleteEntry, sendsMessage: true },
+	call: { family: 'new', method: 'DELETE', path: STORAGE_PATHS.deleteEntry, repeatable: false },
 	query: { unionId: OPERATOR_UNION_ID },
 	preSend: async (item, call) => {
 		const permanently = item.ctx.getNodeParameter('permanently', item.itemIndex, false) === true;

@@ -153,7 +153,7 @@ async function groupSpaceIdOf(
 			path: PATHS.groupSpaceQuery,
 			query: { unionId: operator },
 			json: { openConversationId },
-			sendsMessage: false,
+			repeatable: true,
 		},
 		itemIndex,
 	);
@@ -227,7 +227,7 @@ export const uploadOperation: DingTalkOperation = {
 		description:
 			"Store binary data as a file in a group's file space or another space, and optionally post it in the group",
 	},
-	call: { family: 'new', method: 'POST', path: STORAGE_PATHS.commit, sendsMessage: true },
+	call: { family: 'new', method: 'POST', path: STORAGE_PATHS.commit, repeatable: false },
 	preSend: async ({ ctx, itemIndex, transport, state }, call) => {
 		const input = await readUploadInput(ctx, itemIndex);
 		const spaceId =
@@ -240,7 +240,7 @@ export const uploadOperation: DingTalkOperation = {
 			pathParams: { spaceId },
 			query: { unionId: input.operator },
 			json,
-			sendsMessage: false,
+			repeatable: true,
 		});
 		const info = await transport.call<IDataObject>(
 			storageCall(STORAGE_PATHS.uploadInfo, uploadInfoBody(input.source.size)),
@@ -291,7 +291,7 @@ export const uploadOperation: DingTalkOperation = {
 							dentryId: String(dentryId),
 							openConversationId: String(state.openConversationId),
 						},
-						sendsMessage: true,
+						repeatable: false,
 					},
 					itemIndex,
 				);

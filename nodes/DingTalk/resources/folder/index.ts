@@ -33,7 +33,7 @@ export const folder: DingTalkResource = {
 				description: 'Create a folder in DingTalk storage',
 			},
 			// Two creates with "Rename" make two folders: not repeated when DingTalk may have done it.
-			call: { family: 'new', method: 'POST', path: STORAGE_PATHS.createFolder, sendsMessage: true },
+			call: { family: 'new', method: 'POST', path: STORAGE_PATHS.createFolder, repeatable: false },
 			query: { unionId: OPERATOR_UNION_ID },
 			preSend: async ({ ctx, itemIndex }, call) => {
 				const name = String(ctx.getNodeParameter('name', itemIndex, '')).trim();

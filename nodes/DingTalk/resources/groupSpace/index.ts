@@ -21,7 +21,7 @@ export const groupSpace: DingTalkResource = {
 				description:
 					'Look up the storage space of a group chat: its space ID is what the file operations need',
 			},
-			call: { family: 'new', method: 'POST', path: PATHS.groupSpaceQuery, sendsMessage: false },
+			call: { family: 'new', method: 'POST', path: PATHS.groupSpaceQuery, repeatable: true },
 			query: { unionId: OPERATOR_UNION_ID },
 			body: { openConversationId: OPEN_CONVERSATION_ID },
 			postReceive: (item, answer) => ({

@@ -182,7 +182,7 @@ export const media: DingTalkResource = {
 				family: 'legacy',
 				method: 'POST',
 				path: PATHS.mediaUpload,
-				sendsMessage: false,
+				repeatable: true,
 			},
 			preSend: async ({ ctx, itemIndex, state }, call) => {
 				const options = ctx.getNodeParameter('options', itemIndex, {}) as { fileName?: string };

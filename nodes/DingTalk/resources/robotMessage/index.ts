@@ -20,7 +20,7 @@ import {
 	ROBOT_MESSAGE_PATHS,
 	ROBOT_MSG_PARAM_MAX_BYTES,
 	robotMessageParam,
-	type RobotMessage,
+	type RobotMessageToSend,
 	type RobotMessageKind,
 } from '../../../shared/wire';
 import { prepareMediaUpload } from '../media';
@@ -202,7 +202,7 @@ const robotMessageFields: INodeProperties[] = [
 function checkParamSize(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
-	message: RobotMessage,
+	message: RobotMessageToSend,
 	field: string,
 ) {
 	const { msgParam } = robotMessageParam(message);
@@ -221,7 +221,7 @@ const MEDIA_UPLOAD_CALL: DingTalkCall = {
 	family: 'legacy',
 	method: 'POST',
 	path: PATHS.mediaUpload,
-	sendsMessage: false,
+	repeatable: true,
 };
 
 /**
@@ -231,7 +231,7 @@ const MEDIA_UPLOAD_CALL: DingTalkCall = {
 async function buildMessage(
 	{ ctx, itemIndex, transport, state }: ItemContext,
 	kind: RobotMessageKind,
-): Promise<RobotMessage> {
+): Promise<RobotMessageToSend> {
 	const text = (name: string) => String(ctx.getNodeParameter(name, itemIndex, '')).trim();
 	const required = (name: string, label: string) => {
 		const value = text(name);
@@ -239,12 +239,12 @@ async function buildMessage(
 		return value;
 	};
 	if (kind === 'text') {
-		const message: RobotMessage = { kind, content: required('text', 'Text') };
+		const message: RobotMessageToSend = { kind, content: required('text', 'Text') };
 		checkParamSize(ctx, itemIndex, message, 'Text');
 		return message;
 	}
 	if (kind === 'markdown') {
-		const message: RobotMessage = {
+		const message: RobotMessageToSend = {
 			kind,
 			title: required('title', 'Title'),
 			text: required('markdown', 'Markdown'),
@@ -288,7 +288,7 @@ async function buildMessage(
 		if (kind === 'file' && fileName === '')
 			throw refuseInput(ctx, itemIndex, 'File Name', 'is empty');
 	}
-	const message = (): RobotMessage => {
+	const message = (): RobotMessageToSend => {
 		if (kind === 'image') return { kind, photo: mediaId };
 		if (kind === 'file') return { kind, mediaId, fileName };
 		if (kind === 'voice') return { kind, mediaId, durationSeconds };
@@ -324,7 +324,7 @@ export const robotMessage: DingTalkResource = {
 				family: 'new',
 				method: 'POST',
 				path: ROBOT_MESSAGE_PATHS.toGroup,
-				sendsMessage: true,
+				repeatable: false,
 			},
 			preSend: async (item, call) => {
 				const { ctx, itemIndex, transport, state } = item;

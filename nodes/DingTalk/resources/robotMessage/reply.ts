@@ -8,15 +8,15 @@ import {
 	type IdField,
 	type ItemContext,
 } from '../../../shared/operation';
+import { ERROR_GUIDE } from '../../../shared/errorGuide';
 import {
-	ERROR_GUIDE,
 	ROBOT_MESSAGE_PATHS,
 	robotMessageParam,
 	SESSION_EXPIRED_ERRCODE,
 	SESSION_REPLY_PATH,
 	SESSION_WEBHOOK_EXPIRY_FIELD,
 	SESSION_WEBHOOK_FIELD,
-	type RobotMessage,
+	type RobotMessageToSend,
 } from '../../../shared/wire';
 import { parseUserIds } from '../../../shared/users';
 
@@ -181,7 +181,7 @@ function sessionExpired(item: ItemContext): NodeOperationError {
 /** The reply's body: a text or Markdown message with its mentions, read and checked before sending. */
 function replyBodyOf({ ctx, itemIndex }: ItemContext): {
 	body: IDataObject;
-	message: RobotMessage;
+	message: RobotMessageToSend;
 } {
 	const value = (name: string) => String(ctx.getNodeParameter(name, itemIndex, '') ?? '').trim();
 	const required = (name: string, label: string) => {
@@ -233,7 +233,7 @@ function expiryOf({ ctx, itemIndex }: ItemContext): number | undefined {
 }
 
 /** The reply as a new robot message, to the message's group or its sender. */
-async function sendInstead(item: ItemContext, message: RobotMessage): Promise<IDataObject> {
+async function sendInstead(item: ItemContext, message: RobotMessageToSend): Promise<IDataObject> {
 	const { ctx, itemIndex, transport } = item;
 	const options = ctx.getNodeParameter('replyOptions', itemIndex, {}) as IDataObject;
 	const robotCode =
@@ -248,7 +248,7 @@ async function sendInstead(item: ItemContext, message: RobotMessage): Promise<ID
 			method: 'POST',
 			path: group ? ROBOT_MESSAGE_PATHS.toGroup : ROBOT_MESSAGE_PATHS.toUsers,
 			json: { robotCode, ...target, ...robotMessageParam(message) },
-			sendsMessage: true,
+			repeatable: false,
 		},
 		itemIndex,
 	);
@@ -262,7 +262,7 @@ export const replyOperation: DingTalkOperation = {
 		description:
 			"Answer a message a robot trigger received, in its chat, through the message's own reply address",
 	},
-	call: { family: 'legacy', method: 'POST', path: SESSION_REPLY_PATH, sendsMessage: true },
+	call: { family: 'legacy', method: 'POST', path: SESSION_REPLY_PATH, repeatable: false },
 	preSend: async (item, call) => {
 		const { ctx, itemIndex } = item;
 		const address = String(ctx.getNodeParameter(SESSION_WEBHOOK_FIELD, itemIndex, '') ?? '').trim();

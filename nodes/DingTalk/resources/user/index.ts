@@ -36,7 +36,7 @@ const get: DingTalkOperation = {
 		description:
 			"Get a person's name, staff ID, union ID, title and departments, by staff ID, union ID or mobile number",
 	},
-	call: { family: 'legacy', method: 'POST', path: USER_PATHS.get, sendsMessage: false },
+	call: { family: 'legacy', method: 'POST', path: USER_PATHS.get, repeatable: true },
 	preSend: async ({ ctx, itemIndex, transport }, call) => {
 		const by = String(ctx.getNodeParameter('by', itemIndex, 'staffId'));
 		let staffId: string;
@@ -73,7 +73,7 @@ const search: DingTalkOperation = {
 		action: 'Search the directory by name',
 		description: "Find people of the organisation by name, with each one's details",
 	},
-	call: { family: 'new', method: 'POST', path: USER_PATHS.search, sendsMessage: false },
+	call: { family: 'new', method: 'POST', path: USER_PATHS.search, repeatable: true },
 	preSend: async (item) => {
 		const { ctx, itemIndex } = item;
 		const name = String(ctx.getNodeParameter('query', itemIndex, '')).trim();

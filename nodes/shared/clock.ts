@@ -33,14 +33,3 @@ async function pause(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** The clock of a running n8n: monotonic, so setting the wall clock neither stalls nor hurries a wait. */
 export const SYSTEM_CLOCK: Clock = { now: () => performance.now(), sleep: pause };
-
-/** Waits on `clock`; false when `signal` aborted before the time was up. */
-export async function waitUnlessCancelled(
-	clock: Clock,
-	ms: number,
-	signal?: AbortSignal,
-): Promise<boolean> {
-	if (signal?.aborted) return false;
-	await clock.sleep(ms, signal);
-	return !signal?.aborted;
-}

@@ -11,7 +11,7 @@ import {
 	secretsOf,
 	type DingTalkAppCredentials,
 } from '../app';
-import { SYSTEM_CLOCK, waitUnlessCancelled, type Clock } from '../clock';
+import { SYSTEM_CLOCK, type Clock } from '../clock';
 import {
 	rebookCall,
 	recordAccepted,
@@ -110,6 +110,9 @@ export class DingTalkTransport implements TransportScope {
 
 	private readonly credentialSecrets: string[];
 
+	/** The waits in progress, each ended early when n8n cancels the execution. */
+	private readonly waiting = new Set<AbortController>();
+
 	private constructor(
 		readonly ctx: TransportContext,
 		credentialData: IDataObject,
@@ -124,6 +127,15 @@ export class DingTalkTransport implements TransportScope {
 		// Only an execution can be cancelled; a trigger closes its own connection.
 		this.cancelSignal =
 			'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal() : undefined;
+		// One listener for every wait of this run: 50 items waiting for their rate slot would otherwise
+		// hang 50 listeners on n8n's one signal.
+		this.cancelSignal?.addEventListener(
+			'abort',
+			() => {
+				for (const wake of this.waiting) wake.abort();
+			},
+			{ once: true },
+		);
 	}
 
 	static async open(
@@ -249,8 +261,15 @@ export class DingTalkTransport implements TransportScope {
 	}
 
 	async wait(ms: number, itemIndex?: number): Promise<void> {
-		if (!(await waitUnlessCancelled(this.clock, ms, this.cancelSignal)))
-			throw cancelled(this.node(), itemIndex);
+		if (this.cancelSignal?.aborted) throw cancelled(this.node(), itemIndex);
+		const wake = new AbortController();
+		this.waiting.add(wake);
+		try {
+			await this.clock.sleep(ms, wake.signal);
+		} finally {
+			this.waiting.delete(wake);
+		}
+		if (this.cancelSignal?.aborted) throw cancelled(this.node(), itemIndex);
 	}
 
 	/** DingTalk's limit belongs to the app and the API. */

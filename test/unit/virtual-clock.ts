@@ -65,6 +65,26 @@ export class VirtualClock implements Clock {
 		await settleNow();
 	}
 
+	/**
+	 * Runs `promise` to its end, moving time from timer to timer; says when it ended. Fails when nothing
+	 * is left to wait for but the promise is still pending (it waits on something other than this clock).
+	 */
+	async run<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown; at: number }> {
+		let done = false;
+		const outcome = promise.then(
+			(value) => ({ value }),
+			(error: unknown) => ({ error }),
+		);
+		void outcome.then(() => (done = true));
+		for (;;) {
+			await settleNow();
+			if (done) return { ...(await outcome), at: this.time };
+			const next = Math.min(...this.timers.map((timer) => timer.at));
+			if (!Number.isFinite(next)) throw new Error('pending, with no timer left on the clock');
+			await this.advance(next - this.time);
+		}
+	}
+
 	/** Timers still waiting (a closed connection must leave none). */
 	get pending(): number {
 		return this.timers.length;

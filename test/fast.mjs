@@ -43,7 +43,7 @@ const lanes = {
 
 function run(command, args) {
 	return new Promise((resolve) => {
-		const child = spawn(command, args, { env: { ...process.env, FORCE_COLOR: '1' } });
+		const child = spawn(command, args, { env: { FORCE_COLOR: '1', ...process.env } });
 		const output = [];
 		child.stdout.on('data', (chunk) => output.push(chunk));
 		child.stderr.on('data', (chunk) => output.push(chunk));

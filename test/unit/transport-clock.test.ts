@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports */
 // The transport's timing rules on a virtual clock it is given: each test asserts the exact times its
 // requests left, and minutes of waiting take milliseconds. The backoff's random spread is pinned to its
 // top (random = 1), so a wait is exactly 0.5 s × 2^n, at most 8 s.

@@ -10,6 +10,7 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 import { DingTalkApi } from '../../credentials/DingTalkApi.credentials';
+import type { DingTalkCall } from '../../nodes/shared/transport';
 
 export interface RecordedRequest {
 	kind: 'token' | 'api' | 'file';
@@ -33,6 +34,24 @@ export type Script = (
 	index: number,
 ) => ScriptedAnswer | Promise<ScriptedAnswer>;
 
+/** A look-up: safe to repeat. */
+export const LOOKUP: DingTalkCall = {
+	family: 'new',
+	method: 'POST',
+	path: '/v1.0/convFile/conversations/spaces/query',
+	query: { unionId: 'unionAlice' },
+	json: { openConversationId: 'cidGroup==' },
+	repeatable: true,
+};
+/** A send: never repeated once DingTalk may have carried it out. */
+export const SEND: DingTalkCall = {
+	family: 'new',
+	method: 'POST',
+	path: '/v1.0/convFile/apps/conversations/files/send',
+	query: { unionId: 'unionAlice' },
+	json: { spaceId: '1', dentryId: 'd1' },
+	repeatable: false,
+};
 export const API = 'https://api.example.test';
 export const OAPI = 'https://oapi.example.test';
 

@@ -3,28 +3,18 @@
 // requests left, and minutes of waiting take milliseconds. The backoff's random spread is pinned to its
 // top (random = 1), so a wait is exactly 0.5 s × 2^n, at most 8 s.
 import { Readable } from 'stream';
+import { DEFAULT_TRANSPORT_OPTIONS, DingTalkTransport } from '../../nodes/shared/transport';
 import {
-	DEFAULT_TRANSPORT_OPTIONS,
-	DingTalkTransport,
-	type DingTalkCall,
-} from '../../nodes/shared/transport';
-import { FakeN8n, freshApp, networkError, tokenAnswer, type Script } from './fake-n8n';
+	FakeN8n,
+	freshApp,
+	LOOKUP,
+	networkError,
+	SEND,
+	tokenAnswer,
+	type Script,
+} from './fake-n8n';
 import { VirtualClock } from './virtual-clock';
 
-const LOOKUP: DingTalkCall = {
-	family: 'new',
-	method: 'POST',
-	path: '/v1.0/convFile/conversations/spaces/query',
-	json: { openConversationId: 'cidGroup==' },
-	repeatable: true,
-};
-const SEND: DingTalkCall = {
-	family: 'new',
-	method: 'POST',
-	path: '/v1.0/convFile/apps/conversations/files/send',
-	json: { spaceId: '1', dentryId: 'd1' },
-	repeatable: false,
-};
 const OK = { statusCode: 200, body: { ok: true } };
 const BUSY = { statusCode: 400, body: { code: 'systemBusy', message: 'busy' } };
 const SERVER_ERROR = { statusCode: 500, body: { code: 'systemError', message: 'internal' } };

@@ -13,24 +13,18 @@ import {
 	transportStateSize,
 	type DingTalkCall,
 } from '../../nodes/shared/transport';
-import { API, FakeN8n, freshApp, networkError, settle, tokenAnswer, type Script } from './fake-n8n';
+import {
+	API,
+	FakeN8n,
+	freshApp,
+	LOOKUP,
+	networkError,
+	SEND,
+	settle,
+	tokenAnswer,
+	type Script,
+} from './fake-n8n';
 
-const LOOKUP: DingTalkCall = {
-	family: 'new',
-	method: 'POST',
-	path: '/v1.0/convFile/conversations/spaces/query',
-	query: { unionId: 'unionAlice' },
-	json: { openConversationId: 'cidGroup==' },
-	repeatable: true,
-};
-const SEND: DingTalkCall = {
-	family: 'new',
-	method: 'POST',
-	path: '/v1.0/convFile/apps/conversations/files/send',
-	query: { unionId: 'unionAlice' },
-	json: { spaceId: '1', dentryId: 'd1' },
-	repeatable: false,
-};
 const UPLOAD: DingTalkCall = {
 	family: 'legacy',
 	method: 'POST',

@@ -19,7 +19,7 @@ const MUTATIONS = [
 	},
 	{
 		name: 'the Stream reconnect backoff has no cap',
-		file: 'nodes/DingTalkRobotTrigger/stream.ts',
+		file: 'nodes/DingTalkRobotTrigger/streamClient.ts',
 		from: 'Math.min(STREAM_RECONNECT_MAX_MS, STREAM_RECONNECT_BASE_MS * 2 ** failures)',
 		to: 'STREAM_RECONNECT_BASE_MS * 2 ** failures',
 	},

@@ -11,6 +11,7 @@ import {
 import { createHash } from 'crypto';
 import { downloadRobotFile } from '../shared/robotFile';
 import { defaultRobotCodeOf, ownHostsOf } from '../shared/app';
+import { SYSTEM_CLOCK } from '../shared/clock';
 import {
 	attachmentFieldOf,
 	filtersOf,
@@ -22,7 +23,7 @@ import {
 } from '../shared/robotMessage';
 import { SeenMessages } from '../shared/seenMessages';
 import { DEFAULT_TRANSPORT_OPTIONS, DingTalkTransport } from '../shared/transport';
-import { RobotStream, SYSTEM_CLOCK, type StreamHooks } from './stream';
+import { RobotStream, type StreamHooks } from './streamClient';
 
 // n8n 2.x settles emit's done-promise when the execution ends, and rejects it at once when the execution
 // could not be stored; 1.x never settles it then. An execution still running after this long was stored.

@@ -11,7 +11,7 @@ import {
 	HANDOFF_PATIENCE_MS,
 	startRobotStream,
 } from '../../nodes/DingTalkRobotTrigger/DingTalkRobotTrigger.node';
-import { SYSTEM_CLOCK } from '../../nodes/DingTalkRobotTrigger/stream';
+import { SYSTEM_CLOCK } from '../../nodes/shared/clock';
 import { ATTACHMENT_DOWNLOADS_AT_ONCE } from '../../nodes/shared/robotMessage';
 import { startRobotTrigger, StoredCredential, type RunningTrigger } from './n8n-context';
 

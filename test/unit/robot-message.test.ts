@@ -2,7 +2,11 @@
 // the reconnect delay and the silence limit.
 import { createHmac } from 'crypto';
 import type { IDataObject } from 'n8n-workflow';
-import { reconnectDelay, silenceLimit, streamUrlOf } from '../../nodes/DingTalkRobotTrigger/stream';
+import {
+	reconnectDelay,
+	silenceLimit,
+	streamUrlOf,
+} from '../../nodes/DingTalkRobotTrigger/streamClient';
 import {
 	attachmentsOf,
 	callbackSignatureProblem,

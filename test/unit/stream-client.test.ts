@@ -8,7 +8,7 @@ import {
 	STREAM_OPEN_TIMEOUT_MS,
 	type StreamHooks,
 	type StreamSocket,
-} from '../../nodes/DingTalkRobotTrigger/stream';
+} from '../../nodes/DingTalkRobotTrigger/streamClient';
 import type { StreamFrame } from '../../nodes/shared/wire';
 import { VirtualClock } from './virtual-clock';
 

@@ -15,9 +15,6 @@ import {
 	type StreamFrame,
 } from '../shared/wire';
 
-/** Time as the connection sees it: a monotonic clock and a pause that ends early on abort. */
-export type StreamClock = Clock;
-
 /** The part of a WebSocket the connection uses: Node's built-in one, or a test's stand-in. */
 export interface StreamSocket {
 	readonly readyState: number;
@@ -39,12 +36,10 @@ export interface StreamHooks {
 	onFinalError: (error: Error) => void;
 	logger: Logger;
 	/** Replaced in tests, which run minutes of reconnects in milliseconds. */
-	clock?: StreamClock;
+	clock?: Clock;
 	openSocket?: (url: string) => StreamSocket;
 	random?: () => number;
 }
-
-export { SYSTEM_CLOCK };
 
 /**
  * How long to wait before reconnect attempt `failures` (0 after a healthy connection): 1 s × 2^n, at most
@@ -95,7 +90,7 @@ interface Session {
 export class RobotStream {
 	private readonly stopping = new AbortController();
 
-	private readonly clock: StreamClock;
+	private readonly clock: Clock;
 
 	private readonly openSocket: (url: string) => StreamSocket;
 

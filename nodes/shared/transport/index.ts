@@ -8,6 +8,7 @@
  * - fileHost.ts       DingTalk's file host: signed downloads and uploads
  * - streamGateway.ts  the Stream gateway call that opens a robot's connection
  * - sessionReply.ts   replies through a robot message's sessionWebhook
+ * - hostRequest.ts    one attempt of a request to a host that is not DingTalk's API (file host, replies)
  * - errors.ts         the errors it raises, with DingTalk's error guide (../errorGuide.ts)
  * - options.ts        the node's Request Options
  * - scope.ts          what these parts share for one run

@@ -298,14 +298,15 @@ async function folderPage(
 	return { entries, next: nonEmpty(answer.nextToken) };
 }
 
-/** The folder a typed path "A/B/" opens, stepping in by whole names from the top folder. */
+/** The folder a typed path "a/b/" opens, stepping in by whole names from the top folder; and its path as named. */
 async function openPath(
 	ctx: ILoadOptionsFunctions,
 	transport: DingTalkTransport,
 	where: { operator: string; spaceId: string },
 	folders: string[],
-): Promise<string> {
+): Promise<{ folderId: string; path: string }> {
 	let folderId = STORAGE_ROOT_FOLDER_ID;
+	let path = '';
 	for (const [depth, name] of folders.entries()) {
 		let found: Entry | undefined;
 		let token: string | undefined;
@@ -329,8 +330,9 @@ async function openPath(
 			);
 		}
 		folderId = found.id;
+		path += `${found.name}/`;
 	}
-	return folderId;
+	return { folderId, path };
 }
 
 const MIB = 1024 * 1024;
@@ -349,13 +351,12 @@ async function searchStorage(
 	const parts = (filter ?? '').split('/').map((part) => part.trim());
 	const nameFilter = parts.pop() ?? '';
 	const folders = parts.filter((part) => part !== '');
-	const folderId = await openPath(ctx, transport, where, folders);
+	const { folderId, path } = await openPath(ctx, transport, where, folders);
 	const { entries, next } = await searchPages(
 		paginationToken,
 		async (token) => await folderPage(transport, where, folderId, token),
 		(entry) => (!foldersOnly || entry.folder) && matches(nameFilter, entry.name),
 	);
-	const path = folders.map((name) => `${name}/`).join('');
 	const results: INodeListSearchItems[] = [];
 	// A folder picker offers the folder it has opened (or the top folder) first, on the first page.
 	if (foldersOnly && paginationToken === undefined && nameFilter === '') {

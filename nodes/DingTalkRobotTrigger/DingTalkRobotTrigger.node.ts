@@ -12,6 +12,7 @@ import { createHash } from 'crypto';
 import { downloadRobotFile } from '../DingTalk/resources/robotFile';
 import { defaultRobotCodeOf, ownHostsOf } from '../shared/app';
 import {
+	addsSenderUnionId,
 	attachmentFieldOf,
 	filtersOf,
 	parseRobotMessage,
@@ -21,6 +22,7 @@ import {
 	withTrustedReplyAddress,
 } from '../shared/robotMessage';
 import { SeenMessages } from '../shared/seenMessages';
+import { unionIdOfStaff } from '../shared/users';
 import { DEFAULT_TRANSPORT_OPTIONS, DingTalkTransport } from '../shared/transport';
 import { RobotStream, SYSTEM_CLOCK, type StreamHooks } from './stream';
 
@@ -118,6 +120,7 @@ export async function startRobotStream(
 		ctx.getNodeParameter(name, fallback) as unknown;
 	const filters = filtersOf(getParameter);
 	const binaryField = attachmentFieldOf(getParameter);
+	const addUnionId = addsSenderUnionId(getParameter);
 	const transport = await DingTalkTransport.open(ctx, DEFAULT_TRANSPORT_OPTIONS);
 	const ownHosts = ownHostsOf(transport.credentials);
 	const manual = ctx.getMode() === 'manual';
@@ -181,6 +184,7 @@ export async function startRobotStream(
 									download: async (file) => await downloadRobotFile(ctx, transport, file, 0),
 								}
 							: undefined,
+						addUnionId ? async (staffId) => await unionIdOfStaff(transport, staffId, 0) : undefined,
 					);
 					// Closing: not started, not acknowledged; DingTalk sends it again after the next activation.
 					if (stream.stopped) return false;

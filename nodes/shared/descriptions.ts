@@ -152,21 +152,21 @@ export function outputBinaryFieldProperty(show: IDisplayOptions['show']): INodeP
 	};
 }
 
-/** The choices when the folder already has an entry of that name, as File > Upload and Folder > Create offer them. */
+/**
+ * The choices when the folder already has an entry of that name, as File > Upload and Folder > Create
+ * offer them. A folder has no content to replace, so it has no Replace.
+ */
 export function conflictOptions(kind: 'file' | 'folder'): INodePropertyOptions[] {
-	return [
+	const options: INodePropertyOptions[] = [
 		{
 			name: `Rename the New ${kind === 'file' ? 'File' : 'Folder'}`,
 			value: 'rename',
 			description: `DingTalk gives the new ${kind} a free name`,
 		},
 		{
-			name: `Replace the Existing ${kind === 'file' ? 'File' : 'Folder'}`,
+			name: 'Replace the Existing File',
 			value: 'overwrite',
-			description:
-				kind === 'file'
-					? 'The existing file gets the new content (a new version)'
-					: 'The existing folder is replaced by the new one',
+			description: 'The existing file gets the new content (a new version)',
 		},
 		{
 			name: `Keep the Existing ${kind === 'file' ? 'File' : 'Folder'}`,
@@ -182,6 +182,7 @@ export function conflictOptions(kind: 'file' | 'folder'): INodePropertyOptions[]
 			description: 'The item fails with DingTalk\'s "already exists" error',
 		},
 	];
+	return kind === 'file' ? options : options.filter((option) => option.value !== 'overwrite');
 }
 
 export function conflictProperty(

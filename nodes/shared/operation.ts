@@ -9,7 +9,7 @@ import {
 import { createLimiter } from './limit';
 import { CONFLICT_STRATEGIES, type ConflictChoice } from './wire';
 import type { DingTalkCall, DingTalkTransport } from './transport';
-import type { PickerName } from './descriptions';
+import { conflictOptions, type PickerName } from './descriptions';
 
 /** What an operation's hooks get for one input item. */
 export interface ItemContext {
@@ -237,15 +237,22 @@ export function readOutputField(ctx: IExecuteFunctions, itemIndex: number): stri
 	return String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
 }
 
-/** The "If the Name Exists" choice, refused when it is not one of the choices. */
+/** The "If the Name Exists" choice, refused when it is not one of the choices for a file or a folder. */
 export function readConflict(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	value: unknown,
+	kind: 'file' | 'folder',
 ): ConflictChoice {
 	const choice = String(value || 'rename');
-	if (!(choice in CONFLICT_STRATEGIES))
-		throw refuseInput(ctx, itemIndex, 'If the Name Exists', `"${choice}" is not a choice`);
+	const offered = conflictOptions(kind).map((option) => String(option.value));
+	if (!(choice in CONFLICT_STRATEGIES) || !offered.includes(choice))
+		throw refuseInput(
+			ctx,
+			itemIndex,
+			'If the Name Exists',
+			`"${choice}" is not a choice for a ${kind} (choose one of: ${offered.join(', ')})`,
+		);
 	return choice as ConflictChoice;
 }
 

@@ -161,7 +161,7 @@ async function readUploadInput(ctx: IExecuteFunctions, itemIndex: number) {
 		fileName?: string;
 		conflict?: string;
 	};
-	const conflict = readConflict(ctx, itemIndex, options.conflict);
+	const conflict = readConflict(ctx, itemIndex, options.conflict, 'file');
 
 	const property = parameter('binaryPropertyName', '');
 	const binary = readInputBinary(ctx, itemIndex, property, 'Input Binary Field');

@@ -59,6 +59,7 @@ export const folder: DingTalkResource = {
 										ctx,
 										itemIndex,
 										ctx.getNodeParameter('conflict', itemIndex, 'rename'),
+										'folder',
 									)
 								],
 						},

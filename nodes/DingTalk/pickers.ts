@@ -10,6 +10,7 @@ import {
 	OPEN_CONVERSATION_ID,
 	OPERATOR_UNION_ID,
 	PICKERS,
+	RECEIVER_UNION_ID,
 	ROBOT_CODE,
 	SPACE_ID,
 	TOP_FOLDER_NAME,
@@ -57,23 +58,27 @@ function currentValue(ctx: ILoadOptionsFunctions, parameter: string): string {
 	return typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
 }
 
-/** A field this list needs, or an error in the list that names the field to fill in first. */
+/**
+ * A field this list needs, or an error in the list that names the field to fill in first. n8n works
+ * out expressions before a list loads; one that reads input data has no value then.
+ */
 function requiredValue(ctx: ILoadOptionsFunctions, field: IdField, why: string): string {
 	const value = currentValue(ctx, field.parameter);
-	if (value.startsWith('=')) {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			`This list needs "${field.label}" as a fixed value, not an expression`,
-			{
-				description: `An expression has no value until the workflow runs. ${why} Choose "${field.label}" from its list or type it By ID, or type this ID By ID.`,
-			},
-		);
-	}
-	if (value === '')
+	if (value === '' || value.startsWith('='))
 		throw new NodeOperationError(ctx.getNode(), `Fill in "${field.label}" first`, {
-			description: why,
+			description: `${why} An expression that reads input data has no value while you edit: choose "${field.label}" from its list or type it By ID, or type this field's ID By ID.`,
 		});
 	return value;
+}
+
+/**
+ * The user on whose behalf storage is read: the operator, or for File > Send to User (which has no
+ * operator) the receiver.
+ */
+function readerOf(ctx: ILoadOptionsFunctions, why: string): string {
+	const field =
+		currentValue(ctx, 'operation') === 'sendToUser' ? RECEIVER_UNION_ID : OPERATOR_UNION_ID;
+	return requiredValue(ctx, field, why);
 }
 
 const matches = (filter: string | undefined, ...texts: string[]) => {
@@ -197,11 +202,7 @@ async function searchSpaces(
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
 	const transport = await openTransport(this);
-	const operator = requiredValue(
-		this,
-		OPERATOR_UNION_ID,
-		"A group's space is looked up for a member of the group.",
-	);
+	const operator = readerOf(this, "A group's space is looked up for a member of the group.");
 	const robotCode = robotCodeOf(this, transport);
 	const failures: unknown[] = [];
 	const { entries, next } = await searchPages(
@@ -244,11 +245,7 @@ interface Entry {
 
 /** Where a file or folder picker reads: the space (given, or the chosen group chat's) and the operator. */
 async function storageOf(ctx: ILoadOptionsFunctions, transport: DingTalkTransport) {
-	const operator = requiredValue(
-		ctx,
-		OPERATOR_UNION_ID,
-		'The folder is read on behalf of a user who may read the space.',
-	);
+	const operator = readerOf(ctx, 'The folder is read on behalf of a user who may read the space.');
 	// File > Upload into a group chat's space names the chat, not the space.
 	if (currentValue(ctx, 'destination') === 'group') {
 		const chat = requiredValue(
@@ -298,13 +295,16 @@ async function folderPage(
 	return { entries, next: nonEmpty(answer.nextToken) };
 }
 
-/** The folder a typed path "a/b/" opens, stepping in by whole names from the top folder; and its path as named. */
+/**
+ * The folder a typed path "a/b/" opens, stepping in by whole names from the top folder, with its path as
+ * DingTalk names it. A name that is no folder there is where it stops: the rest of the path then
+ * filters that folder's entries (so a typo shows no entries instead of an error).
+ */
 async function openPath(
-	ctx: ILoadOptionsFunctions,
 	transport: DingTalkTransport,
 	where: { operator: string; spaceId: string },
 	folders: string[],
-): Promise<{ folderId: string; path: string }> {
+): Promise<{ folderId: string; path: string; rest: string[] }> {
 	let folderId = STORAGE_ROOT_FOLDER_ID;
 	let path = '';
 	for (const [depth, name] of folders.entries()) {
@@ -318,21 +318,11 @@ async function openPath(
 			token = read.next;
 			if (token === undefined) break;
 		}
-		if (!found) {
-			const within = folders.slice(0, depth).join('/');
-			throw new NodeOperationError(
-				ctx.getNode(),
-				`There is no folder "${name}" in ${within ? `"${within}/"` : 'the top folder'}`,
-				{
-					description:
-						'Type a folder\'s whole name followed by "/" to open it; the part after the last "/" filters by name.',
-				},
-			);
-		}
+		if (!found) return { folderId, path, rest: folders.slice(depth) };
 		folderId = found.id;
 		path += `${found.name}/`;
 	}
-	return { folderId, path };
+	return { folderId, path, rest: [] };
 }
 
 const MIB = 1024 * 1024;
@@ -349,9 +339,10 @@ async function searchStorage(
 	const transport = await openTransport(ctx);
 	const where = await storageOf(ctx, transport);
 	const parts = (filter ?? '').split('/').map((part) => part.trim());
-	const nameFilter = parts.pop() ?? '';
+	const typedName = parts.pop() ?? '';
 	const folders = parts.filter((part) => part !== '');
-	const { folderId, path } = await openPath(ctx, transport, where, folders);
+	const { folderId, path, rest } = await openPath(transport, where, folders);
+	const nameFilter = [...rest, typedName].filter((part) => part !== '').join('/');
 	const { entries, next } = await searchPages(
 		paginationToken,
 		async (token) => await folderPage(transport, where, folderId, token),

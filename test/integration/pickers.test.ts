@@ -103,7 +103,9 @@ describe('Space picker', () => {
 		const expression = await listFails('searchSpaces', {
 			operatorUnionId: rl('={{ $json.unionId }}', 'id'),
 		});
-		expect(expression.message).toContain('as a fixed value, not an expression');
+		// n8n works out expressions before a list loads; one left over reads input data.
+		expect(expression.message).toBe('Fill in "Operator Union ID" first');
+		expect(expression.description).toContain('An expression that reads input data has no value');
 	});
 
 	it("lists the spaces of the robot's group chats the operator is in, by the group's title", async () => {
@@ -145,8 +147,11 @@ describe('File and folder pickers', () => {
 			DEMO.tree.files.salesJanXlsx,
 			DEMO.tree.files.salesFebXlsx,
 		]);
-		const error = await listFails('searchFiles', storage, 'Reports/Nope/x');
-		expect(error.message).toBe('There is no folder "Nope" in "Reports/"');
+		// A name that is no folder filters instead: a typo shows no entries and the search stays open.
+		expect(await list('searchFiles', storage, 'Reports/Nope/x')).toEqual({ results: [] });
+		const partial = names(await list('searchFiles', storage, 'Rep/'));
+		expect(partial).toContain('Reports/');
+		expect(partial.every((name) => name.toLowerCase().includes('rep'))).toBe(true);
 	});
 
 	it('pages through a folder of 120 files, 50 at a time', async () => {
@@ -192,6 +197,20 @@ describe('File and folder pickers', () => {
 			operatorUnionId: rl(alice),
 		});
 		expect(names(result)).toContain('Reports/');
+	});
+
+	it('File > Send to User has no operator: its lists read the space as the receiver', async () => {
+		const sendToUser = { resource: 'file', operation: 'sendToUser', spaceId: rl(SPACE, 'id') };
+		const missing = await listFails('searchFiles', sendToUser);
+		expect(missing.message).toBe('Fill in "Receiver Union ID" first');
+		const files = await list('searchFiles', { ...sendToUser, receiverUnionId: rl(alice) });
+		expect(names(files)).toContain('Budget 2026.xlsx');
+		const spaces = await list(
+			'searchSpaces',
+			{ ...sendToUser, receiverUnionId: rl(alice) },
+			'team',
+		);
+		expect(spaces.results.map((entry) => entry.value)).toEqual([SPACE]);
 	});
 
 	it('asks for the space and names the permission the app lacks', async () => {

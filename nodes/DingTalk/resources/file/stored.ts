@@ -38,14 +38,14 @@ const LIST_FOLDER_ID: IdField = { parameter: 'folderId', label: 'Folder ID', pic
 
 export const storedFileFields: INodeProperties[] = [
 	idProperty(
-		SPACE_ID,
-		show(STORED),
-		'The ID of the storage space, for example from Group Space > Get',
-	),
-	idProperty(
 		OPERATOR_UNION_ID,
 		show(STORED),
 		`The user on whose behalf the space is read (or changed); they must be allowed to. ${UNION_ID_HINT}.`,
+	),
+	idProperty(
+		SPACE_ID,
+		show(STORED),
+		'The ID of the storage space, for example from Group Space > Get',
 	),
 	idProperty(
 		FILE_ID,

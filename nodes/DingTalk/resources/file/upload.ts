@@ -62,6 +62,11 @@ export const uploadFields: INodeProperties[] = [
 		displayOptions: { show: showForUpload },
 	},
 	idProperty(
+		OPERATOR_UNION_ID,
+		showForUpload,
+		`The user on whose behalf the file is stored (and sent); they must be allowed to add files to the space. ${UNION_ID_HINT}.`,
+	),
+	idProperty(
 		OPEN_CONVERSATION_ID,
 		{ ...showForUpload, destination: ['group'] },
 		'The openConversationId of the group chat whose file space the file goes to (starts with "cid")',
@@ -71,11 +76,6 @@ export const uploadFields: INodeProperties[] = [
 		SPACE_ID,
 		{ ...showForUpload, destination: ['space'] },
 		'The ID of the storage space, for example from Group Space > Get',
-	),
-	idProperty(
-		OPERATOR_UNION_ID,
-		showForUpload,
-		`The user on whose behalf the file is stored (and sent); they must be allowed to add files to the space. ${UNION_ID_HINT}.`,
 	),
 	{
 		displayName: 'Then Send to Group',

@@ -75,6 +75,11 @@ export const folder: DingTalkResource = {
 	},
 	fields: [
 		idProperty(
+			OPERATOR_UNION_ID,
+			showForCreate,
+			`The user on whose behalf the folder is created; they must be allowed to add to the space. ${UNION_ID_HINT}.`,
+		),
+		idProperty(
 			SPACE_ID,
 			showForCreate,
 			'The ID of the storage space, for example from Group Space > Get',
@@ -96,11 +101,6 @@ export const folder: DingTalkResource = {
 				'The new folder\'s name. It may not end with a dot or contain tabs or * " &lt; &gt; |.',
 			displayOptions: { show: showForCreate },
 		},
-		idProperty(
-			OPERATOR_UNION_ID,
-			showForCreate,
-			`The user on whose behalf the folder is created; they must be allowed to add to the space. ${UNION_ID_HINT}.`,
-		),
 		conflictProperty(showForCreate, 'folder'),
 	],
 };

@@ -609,7 +609,8 @@ function createRobotGateway(sandbox) {
 			const seed = sandbox.getSeed();
 			seed.apps.set(appKey, { appKey, secret: appSecret, corpId: DEMO.corpId, kind: 'internal' });
 			seed.robots.set(appKey, DEMO.corpId);
-			seed.scopes.set(appKey, new Set(DEMO.scopes));
+			// the demo app's permissions as they are now, with those the sandbox's other parts granted it
+			seed.scopes.set(appKey, new Set(seed.scopes.get(DEMO.app.appKey) ?? DEMO.scopes));
 		},
 
 		buildMessage,

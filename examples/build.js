@@ -2,6 +2,7 @@
 // The example workflows, built with the same node builders as the end-to-end suite so they cannot
 // drift from what the tests prove. `npx gulp examples` writes them to examples/*.json.
 const W = require('../test/e2e/workflows');
+const { nodeType } = require('../test/e2e/n8n');
 const { DEMO } = require('../test/sandbox/server');
 
 const groupChat = (extra) =>
@@ -101,7 +102,52 @@ const DEMO_ROBOT_MESSAGES = {
 	],
 };
 
+// The DingTalk node's ID fields that are pickers (resource locators), and where Upload keeps its folder.
+const PICKER_FIELDS = [
+	'fileId',
+	'folderId',
+	'openConversationId',
+	'operatorUnionId',
+	'parentFolderId',
+	'receiverUnionId',
+	'spaceId',
+	'staffId',
+	'unionId',
+];
+
+/** A picker's value as the editor saves an ID typed (or an expression given) in its By ID mode. */
+const typedId = (value) => ({ __rl: true, mode: 'id', value });
+
+/** The workflow as n8n's editor would save it: the DingTalk nodes' ID fields in their pickers' form. */
+function asSavedByTheEditor(workflow) {
+	const wrap = (parameters) => {
+		const wrapped = { ...parameters };
+		for (const field of PICKER_FIELDS)
+			if (typeof wrapped[field] === 'string') wrapped[field] = typedId(wrapped[field]);
+		return wrapped;
+	};
+	return {
+		...workflow,
+		nodes: workflow.nodes.map((node) => {
+			if (node.type !== nodeType('dingTalk')) return node;
+			const parameters = wrap(node.parameters);
+			if (parameters.options && typeof parameters.options === 'object')
+				parameters.options = wrap(parameters.options);
+			return { ...node, parameters };
+		}),
+	};
+}
+
 function exampleWorkflows() {
+	return Object.fromEntries(
+		Object.entries(examplesAsBuilt()).map(([file, workflow]) => [
+			file,
+			asSavedByTheEditor(workflow),
+		]),
+	);
+}
+
+function examplesAsBuilt() {
 	return {
 		'group-space-lookup.json': W.chain(
 			'exampleGroupSpace',

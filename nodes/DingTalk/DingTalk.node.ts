@@ -9,6 +9,7 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
+import { listSearch } from './pickers';
 import { file } from './resources/file';
 import { folder } from './resources/folder';
 import { groupSpace } from './resources/groupSpace';
@@ -20,6 +21,7 @@ import {
 	buildCall,
 	mapItems,
 	operationProperty,
+	readIdValue,
 	type DingTalkOperation,
 	type DingTalkResource,
 	type ItemContext,
@@ -109,6 +111,8 @@ export class DingTalk implements INodeType {
 		],
 	};
 
+	methods = { listSearch };
+
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const resource = this.getNodeParameter('resource', 0) as string;
@@ -140,7 +144,7 @@ export class DingTalk implements INodeType {
 		const destinationOf = destination
 			? (itemIndex: number) => {
 					try {
-						return `to ${String(this.getNodeParameter(destination.parameter, itemIndex, '')).trim()}`;
+						return `to ${readIdValue(this, itemIndex, destination.parameter)}`;
 					} catch {
 						return `item ${itemIndex}`;
 					}

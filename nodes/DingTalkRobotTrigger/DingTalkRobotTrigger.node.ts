@@ -13,6 +13,7 @@ import { downloadRobotFile } from '../shared/robotFile';
 import { defaultRobotCodeOf, ownHostsOf } from '../shared/app';
 import { SYSTEM_CLOCK } from '../shared/clock';
 import {
+	addsSenderUnionId,
 	attachmentFieldOf,
 	filtersOf,
 	parseRobotMessage,
@@ -22,6 +23,7 @@ import {
 	withTrustedReplyAddress,
 } from '../shared/robotMessage';
 import { SeenMessages } from '../shared/seenMessages';
+import { unionIdOfStaff } from '../shared/users';
 import { DEFAULT_TRANSPORT_OPTIONS, DingTalkTransport } from '../shared/transport';
 import { RobotStream, type StreamHooks } from './streamClient';
 
@@ -119,6 +121,7 @@ export async function startRobotStream(
 		ctx.getNodeParameter(name, fallback) as unknown;
 	const filters = filtersOf(getParameter);
 	const binaryField = attachmentFieldOf(getParameter);
+	const addUnionId = addsSenderUnionId(getParameter);
 	const transport = await DingTalkTransport.open(ctx, DEFAULT_TRANSPORT_OPTIONS);
 	const ownHosts = ownHostsOf(transport.credentials);
 	const manual = ctx.getMode() === 'manual';
@@ -182,6 +185,7 @@ export async function startRobotStream(
 									download: async (file) => await downloadRobotFile(ctx, transport, file, 0),
 								}
 							: undefined,
+						addUnionId ? async (staffId) => await unionIdOfStaff(transport, staffId, 0) : undefined,
 					);
 					// Closing: not started, not acknowledged; DingTalk sends it again after the next activation.
 					if (stream.stopped) return false;

@@ -14,6 +14,7 @@ import {
 	ownHostsOf,
 } from '../shared/app';
 import {
+	addsSenderUnionId,
 	attachmentFieldOf,
 	callbackSignatureProblem,
 	filtersOf,
@@ -24,6 +25,7 @@ import {
 	withTrustedReplyAddress,
 } from '../shared/robotMessage';
 import { SeenMessages } from '../shared/seenMessages';
+import { unionIdOfStaff } from '../shared/users';
 import { CREDENTIAL_TYPE, DEFAULT_TRANSPORT_OPTIONS, DingTalkTransport } from '../shared/transport';
 import { CALLBACK_SIGN_HEADER, CALLBACK_TIMESTAMP_HEADER } from '../shared/wire';
 import { forgetRefusals, reportRefusal } from './refusals';
@@ -145,15 +147,22 @@ export class DingTalkRobotWebhookTrigger implements INodeType {
 			);
 		});
 		const binaryField = attachmentFieldOf(getParameter);
-		if (!binaryField) return { workflowData: [[await robotMessageItem(message)]] };
-		// DingTalk gets its answer now, not after the download: it would time out and send the message again.
+		const addUnionId = addsSenderUnionId(getParameter);
+		if (!binaryField && !addUnionId) return { workflowData: [[await robotMessageItem(message)]] };
+		// DingTalk gets its answer now, not after the download or look-up: it would time out and send the message again.
 		this.getResponseObject().status(200).json(STARTED_ANSWER);
 		const transport = await DingTalkTransport.open(this, DEFAULT_TRANSPORT_OPTIONS);
-		const item = await robotMessageItem(message, {
-			binaryField,
-			defaultRobotCode: defaultRobotCodeOf(credentials),
-			download: async (file) => await downloadRobotFile(this, transport, file, 0),
-		});
+		const item = await robotMessageItem(
+			message,
+			binaryField
+				? {
+						binaryField,
+						defaultRobotCode: defaultRobotCodeOf(credentials),
+						download: async (file) => await downloadRobotFile(this, transport, file, 0),
+					}
+				: undefined,
+			addUnionId ? async (staffId) => await unionIdOfStaff(transport, staffId, 0) : undefined,
+		);
 		return { workflowData: [[item]], noWebhookResponse: true };
 	}
 }

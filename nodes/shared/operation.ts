@@ -9,6 +9,7 @@ import {
 import { createLimiter } from './limit';
 import { CONFLICT_STRATEGIES, type ConflictChoice } from './wire';
 import type { DingTalkCall, DingTalkTransport } from './transport';
+import { conflictOptions, type PickerName } from './descriptions';
 
 /** What an operation's hooks get for one input item. */
 export interface ItemContext {
@@ -90,6 +91,8 @@ export interface IdField {
 	label: string;
 	/** A fixed prefix DingTalk uses for this kind of ID, checked before sending. */
 	prefix?: string;
+	/** The editor's picker for it, if DingTalk can list them. */
+	picker?: PickerName;
 }
 
 export const MAX_ID_LENGTH = 512;
@@ -128,6 +131,15 @@ export function readInputBinary(
 	);
 }
 
+/**
+ * The trimmed value of an ID field: a picker's chosen or typed ID, or the plain string a workflow saved
+ * before the field had a picker.
+ */
+export function readIdValue(ctx: IExecuteFunctions, itemIndex: number, parameter: string): string {
+	const raw = ctx.getNodeParameter(parameter, itemIndex, '', { extractValue: true }) as unknown;
+	return (typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '').trim();
+}
+
 /** Reads a node parameter that holds a DingTalk ID and refuses an empty or malformed one. */
 export function readId(
 	ctx: IExecuteFunctions,
@@ -135,10 +147,7 @@ export function readId(
 	field: IdField,
 	fallback?: string,
 ): string {
-	const raw = ctx.getNodeParameter(field.parameter, itemIndex, '') as unknown;
-	const value =
-		(typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '').trim() ||
-		(fallback ?? '');
+	const value = readIdValue(ctx, itemIndex, field.parameter) || (fallback ?? '');
 	const refuse = (reason: string) => refuseInput(ctx, itemIndex, field.label, reason);
 	if (value === '') throw refuse('is empty');
 	if (/\s/.test(value)) throw refuse(`"${value}" contains spaces or line breaks`);
@@ -228,15 +237,22 @@ export function readOutputField(ctx: IExecuteFunctions, itemIndex: number): stri
 	return String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() || 'data';
 }
 
-/** The "If the Name Exists" choice, refused when it is not one of the choices. */
+/** The "If the Name Exists" choice, refused when it is not one of the choices for a file or a folder. */
 export function readConflict(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	value: unknown,
+	kind: 'file' | 'folder',
 ): ConflictChoice {
 	const choice = String(value || 'rename');
-	if (!(choice in CONFLICT_STRATEGIES))
-		throw refuseInput(ctx, itemIndex, 'If the Name Exists', `"${choice}" is not a choice`);
+	const offered = conflictOptions(kind).map((option) => String(option.value));
+	if (!(choice in CONFLICT_STRATEGIES) || !offered.includes(choice))
+		throw refuseInput(
+			ctx,
+			itemIndex,
+			'If the Name Exists',
+			`"${choice}" is not a choice for a ${kind} (choose one of: ${offered.join(', ')})`,
+		);
 	return choice as ConflictChoice;
 }
 

@@ -215,8 +215,19 @@ const attachmentDownloads = createLimiter(ATTACHMENT_DOWNLOADS_AT_ONCE);
 export async function robotMessageItem(
 	message: ReceivedRobotMessage,
 	attachment?: AttachmentDownload,
+	unionIdOf?: (staffId: string) => Promise<string>,
 ): Promise<INodeExecutionData> {
 	const json = tidyRobotMessage(message);
+	const sender = json.sender as IDataObject;
+	if (unionIdOf && sender.unionId === undefined && typeof message.senderStaffId === 'string') {
+		// The workflow still starts without it, and says why it is missing.
+		try {
+			sender.unionId = await unionIdOf(message.senderStaffId);
+		} catch (error) {
+			const { message: text, description } = error as { message?: string; description?: string };
+			sender.unionIdError = [text, description].filter(Boolean).join('\n');
+		}
+	}
 	const files = attachmentsOf(message);
 	if (!attachment || files.length === 0) return { json };
 	const robotCode = message.robotCode || attachment.defaultRobotCode;
@@ -327,6 +338,14 @@ export const robotTriggerFields: INodeProperties[] = [
 		default: {},
 		options: [
 			{
+				displayName: "Add Sender's Union ID",
+				name: 'addSenderUnionId',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to add the sender's union ID as sender.unionId, for File > Send to User and the storage operations, when the message does not carry it: one directory look-up per new sender, then remembered. Needs the qyapi_get_member permission.",
+			},
+			{
 				displayName: 'Only From Senders',
 				name: 'senderStaffIds',
 				type: 'string',
@@ -369,6 +388,14 @@ export function filtersOf(
 		senderStaffIds: listOf(options.senderStaffIds),
 		conversationIds: listOf(options.conversationIds),
 	};
+}
+
+/** Whether the Add Sender's Union ID option is on. */
+export function addsSenderUnionId(
+	getParameter: (name: string, fallback: unknown) => unknown,
+): boolean {
+	const options = (getParameter('options', {}) ?? {}) as Record<string, unknown>;
+	return options.addSenderUnionId === true;
 }
 
 /** The binary field for attachments, or undefined when Download Attachment is off. */

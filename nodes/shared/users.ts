@@ -1,4 +1,5 @@
 import type { IDataObject } from 'n8n-workflow';
+import { appIdentityOf } from './app';
 import type { DingTalkCall, DingTalkTransport } from './transport';
 import { ROBOT_MAX_USERS, USER_PATHS, USER_SEARCH_PAGE_MAX } from './wire';
 
@@ -21,6 +22,36 @@ export async function userByStaffId(
 		itemIndex,
 	);
 	return (answer.result ?? {}) as IDataObject;
+}
+
+/** Union IDs already found, per app and staff ID (they never change), oldest first. */
+const unionIdsFound = new Map<string, Promise<string>>();
+/** About 1 MB at most: a sender past this many is looked up again. */
+export const UNION_IDS_KEPT = 10_000;
+
+/**
+ * A person's union ID by staff ID: looked up once per app and person in this n8n process, then
+ * remembered (a look-up in flight is shared; a failed one is not remembered).
+ */
+export async function unionIdOfStaff(
+	transport: DingTalkTransport,
+	staffId: string,
+	itemIndex: number,
+): Promise<string> {
+	const key = `${appIdentityOf(transport.credentials)}\n${staffId}`;
+	let found = unionIdsFound.get(key);
+	if (!found) {
+		found = userByStaffId(transport, staffId, itemIndex).then((person) => {
+			const unionId = typeof person.unionid === 'string' ? person.unionid : '';
+			if (unionId === '') throw new Error(`DingTalk gave no union ID for staff ID "${staffId}"`);
+			return unionId;
+		});
+		found.catch(() => unionIdsFound.delete(key));
+		if (unionIdsFound.size >= UNION_IDS_KEPT)
+			unionIdsFound.delete(unionIdsFound.keys().next().value as string);
+		unionIdsFound.set(key, found);
+	}
+	return await found;
 }
 
 /** The staff ID of a union ID, or of a mobile number (internal apps only). */

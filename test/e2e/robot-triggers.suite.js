@@ -114,7 +114,12 @@ function defineRobotTriggerSuite(line) {
 			await n8n.importCredentials(Object.values(APPS).map(credentialOf));
 			const keepTheFile = [W.sha256Of('Hash', 'data')];
 			await n8n.importWorkflow([
-				streamWorkflow(ids.file, APPS.file, { downloadAttachment: true }, keepTheFile),
+				streamWorkflow(
+					ids.file,
+					APPS.file,
+					{ downloadAttachment: true, options: { addSenderUnionId: true } },
+					keepTheFile,
+				),
 				streamWorkflow(ids.load, APPS.load, {}),
 				streamWorkflow(ids.filters, APPS.filters, {
 					messageTypes: ['text', 'picture'],
@@ -126,7 +131,7 @@ function defineRobotTriggerSuite(line) {
 				W.chain(ids.webhook, 'robot webhook trigger', [
 					W.robotWebhookTrigger(
 						TRIGGER,
-						{ downloadAttachment: true, chatType: 'oneToOne' },
+						{ downloadAttachment: true, chatType: 'oneToOne', options: { addSenderUnionId: true } },
 						{ webhookId, credentialId: `robot-${APPS.file.appKey}` },
 					),
 					W.sha256Of('Hash', 'data'),
@@ -159,9 +164,11 @@ function defineRobotTriggerSuite(line) {
 			}, 'the webhook to be registered');
 
 		test('webhook trigger: a correctly signed file message starts one execution with the file; a forged signature, a stale timestamp and no signature get 401 and start nothing', async () => {
+			// Without the sender's union ID: the trigger looks it up (Add Sender's Union ID).
 			const { message, attachments } = sandbox.robot.buildMessage({
 				type: 'file',
 				fileName: 'Signed contract.pdf',
+				withUnionId: false,
 			});
 			const signed = await sandbox.robot.postCallback(webhookUrl(), message, {
 				secret: APPS.file.appSecret,
@@ -176,7 +183,9 @@ function defineRobotTriggerSuite(line) {
 				messageType: 'file',
 				messageId: message.msgId,
 				fileName: 'Signed contract.pdf',
+				sender: { staffId: 'manager4220', unionId: DEMO.users.alice },
 			});
+			expect(message).not.toHaveProperty('senderUnionId');
 			expect(item.binary.data).toMatchObject({
 				fileName: 'Signed contract.pdf',
 				mimeType: 'application/pdf',
@@ -312,6 +321,8 @@ function defineRobotTriggerSuite(line) {
 					type: 'file',
 					fileName: 'Quarterly report 2026.pdf',
 					bytes,
+					// the trigger adds it (Add Sender's Union ID)
+					withUnionId: false,
 				});
 				const [execution] = await until(async () => {
 					const done = await n8n.executionsOf(ids.file);

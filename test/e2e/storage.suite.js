@@ -1,10 +1,12 @@
 'use strict';
 // End-to-end: File > List, Get, Download, Delete and Folder > Create on files already in DingTalk storage,
-// in a real n8n process (one major line per test file) against the DingTalk sandbox's seeded tree. One
-// n8n per line, a few workflows: the in-process cases are in test/integration/storage.test.ts.
+// User > Get and Search, Robot Message > Reply, and the editor's pickers, in a real n8n process (one major
+// line per test file) against the DingTalk sandbox. One n8n per line, a few workflows: the in-process
+// cases are in test/integration/storage.test.ts, users-replies.test.ts and pickers.test.ts.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { N8nInstance } = require('./n8n');
+const { N8nInstance, freePort } = require('./n8n');
+const { restClient } = require('./rest');
 const { createSandbox, DEMO } = require('../sandbox/server');
 const W = require('./workflows');
 
@@ -15,6 +17,21 @@ const { folders: FOLDERS, files: FILES } = DEMO.tree;
 const COF = { onError: 'continueRegularOutput' };
 const DENTRIES = `/v1.0/storage/spaces/${SPACE}/dentries`;
 const archiveId = (n) => `dentry-archive-${String(n).padStart(3, '0')}`;
+/** A picker's value as the editor saves it: chosen From List (with the name it showed) or typed By ID. */
+const picked = (value, cachedResultName) => ({
+	__rl: true,
+	mode: 'list',
+	value,
+	cachedResultName,
+});
+const byId = (value) => ({ __rl: true, mode: 'id', value });
+/** What a robot trigger outputs for a message in the team group (the fields Reply reads). */
+const triggerItemOf = (message) => ({
+	messageId: message.msgId,
+	sender: { staffId: message.senderStaffId },
+	conversation: { type: 'group', id: message.conversationId },
+	raw: message,
+});
 
 /** File > <operation> on the team space, on Alice's behalf. */
 const stored = (name, operation, parameters, settings) =>
@@ -30,6 +47,7 @@ function defineSuite(line) {
 		let sandbox;
 		let urls;
 		let n8n;
+		let replyMessages;
 		const runs = [];
 		const ids = {};
 		const log = (path, method) =>
@@ -77,6 +95,52 @@ function defineSuite(line) {
 						conflict: 'rename',
 					}),
 				]),
+				W.chain(id('picked'), "values from the editor's pickers: chosen and typed", [
+					W.trigger(),
+					W.dingTalk('Get', {
+						resource: 'file',
+						operation: 'get',
+						spaceId: byId(SPACE),
+						operatorUnionId: picked(alice, 'Alice (Engineering Manager)'),
+						fileId: picked(FILES.kpiCsv, 'Reports/KPI (draft).csv'),
+					}),
+					W.dingTalk('List', {
+						resource: 'file',
+						operation: 'list',
+						spaceId: picked(SPACE, 'Sandbox team (group files)'),
+						operatorUnionId: picked(alice, 'Alice (Engineering Manager)'),
+						scope: 'folder',
+						folderId: picked(FOLDERS.reports2026, 'Reports/2026/'),
+						returnAll: true,
+						orderBy: 'name',
+						order: 'ASC',
+					}),
+				]),
+				W.chain(id('users'), 'a user by staff ID, then a search by name', [
+					W.trigger(),
+					W.dingTalk('Get User', {
+						resource: 'user',
+						operation: 'get',
+						by: 'staffId',
+						staffId: picked('manager4220', 'Alice (Engineering Manager)'),
+					}),
+					W.dingTalk('Search', {
+						resource: 'user',
+						operation: 'search',
+						query: '王',
+						returnAll: true,
+					}),
+				]),
+				W.chain(id('reply'), 'reply to two robot messages, one whose session has expired', [
+					W.trigger(),
+					...W.itemsOf(replyMessages.map(triggerItemOf)),
+					W.dingTalk('Reply', {
+						resource: 'robotMessage',
+						operation: 'reply',
+						replyText: '=Got it: {{ $json.messageId }}',
+						whenExpired: 'send',
+					}),
+				]),
 				W.chain(id('getUnknown'), 'get a known and an unknown entry, Continue On Fail', [
 					W.trigger(),
 					...W.itemsOf([{ id: FILES.budgetXlsx }, { id: 'dentry-nope' }]),
@@ -88,6 +152,9 @@ function defineSuite(line) {
 		beforeAll(async () => {
 			sandbox = createSandbox();
 			urls = await sandbox.start();
+			replyMessages = [1, 2].map(
+				() => sandbox.robot.buildMessage({ chat: 'group', text: 'file budget' }).message,
+			);
 			n8n = new N8nInstance({ line, name: `storage-${process.pid}` });
 			await n8n.setup();
 			await n8n.importCredentials([W.sandboxCredential(urls)]);
@@ -231,8 +298,140 @@ function defineSuite(line) {
 			});
 		});
 
+		test('values chosen in pickers or typed By ID run, and plain IDs saved before the pickers still do', async () => {
+			const result = await execute('picked');
+			expect(result.error).toBeNull();
+			expect(outputOf(result, 'Get')[0].json).toMatchObject({
+				id: FILES.kpiCsv,
+				name: 'KPI (draft).csv',
+			});
+			expect(
+				outputOf(result, 'List')
+					.map((item) => item.json.name)
+					.sort(),
+			).toEqual(['Sales 2026-01.xlsx', 'Sales 2026-02.xlsx', 'forecast.zip']);
+			expect(log(DENTRIES, 'GET')[0].query).toMatchObject({
+				unionId: alice,
+				parentId: FOLDERS.reports2026,
+				orderBy: 'NAME',
+				order: 'ASC',
+			});
+		});
+
+		test("User > Get by a picked staff ID and User > Search by name, with each person's details", async () => {
+			const result = await execute('users');
+			expect(result.error).toBeNull();
+			expect(outputOf(result, 'Get User')[0].json).toMatchObject({
+				userid: 'manager4220',
+				unionid: alice,
+				name: 'Alice',
+				title: 'Engineering Manager',
+			});
+			const expected = DEMO.directory.filter(
+				(person) => person.corpId === DEMO.corpId && person.name.includes('王'),
+			);
+			expect(expected.length).toBeGreaterThan(0);
+			expect(outputOf(result, 'Search').map((item) => item.json.unionid)).toEqual(
+				expected.map((person) => person.unionid),
+			);
+		});
+
+		test("Robot Message > Reply answers through the message's own address with no token; an expired session goes as a new message to the group", async () => {
+			sandbox.robot.expireSession(replyMessages[1].sessionWebhook);
+			const sentBefore = sandbox.robotMessages.length;
+			const result = await execute('reply');
+			expect(result.error).toBeNull();
+			expect(sandbox.robot.replies).toEqual([
+				expect.objectContaining({
+					msgtype: 'text',
+					content: `Got it: ${replyMessages[0].msgId}`,
+					hadToken: false,
+				}),
+			]);
+			const fallback = sandbox.robotMessages.slice(sentBefore);
+			expect(fallback).toHaveLength(1);
+			expect(fallback[0]).toMatchObject({ openConversationId: DEMO.group.openConversationId });
+			expect(JSON.stringify(fallback[0].msgParam)).toContain(`Got it: ${replyMessages[1].msgId}`);
+			expect(outputOf(result, 'Reply').map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+			]);
+		});
+
+		test("the editor's pickers list files by path, people by name and the robot's group chats, through n8n's REST API", async () => {
+			const editor = await n8n.start({ port: await freePort(), stdio: 'pipe' });
+			const printed = { stdout: '', stderr: '' };
+			editor.stdout.on('data', (chunk) => (printed.stdout += chunk));
+			editor.stderr.on('data', (chunk) => (printed.stderr += chunk));
+			try {
+				const rest = restClient(editor.url);
+				await rest.setUpOwner();
+				const pick = async (methodName, currentNodeParameters, filter, paginationToken) =>
+					(
+						await rest.post('/rest/dynamic-node-parameters/resource-locator-results', {
+							nodeTypeAndVersion: { name: 'n8n-nodes-dingtalk-files.dingTalk', version: 1 },
+							methodName,
+							path: 'parameters.fileId',
+							currentNodeParameters,
+							credentials: { dingTalkApi: { id: W.CREDENTIAL_ID, name: W.CREDENTIAL_ID } },
+							filter,
+							paginationToken,
+						})
+					).data;
+				const storage = {
+					resource: 'file',
+					operation: 'get',
+					spaceId: picked(SPACE, 'Sandbox team (group files)'),
+					operatorUnionId: byId(alice),
+				};
+				const reports = await pick('searchFiles', storage, 'Reports/');
+				// (with the folder an earlier test made there)
+				expect(reports.results.map((entry) => [entry.name, entry.value])).toEqual(
+					expect.arrayContaining([
+						['Reports/2026/', FOLDERS.reports2026],
+						['Reports/Annual summary.docx', FILES.annualDocx],
+						['Reports/KPI (draft).csv', FILES.kpiCsv],
+					]),
+				);
+				expect(reports.results.every((entry) => entry.name.startsWith('Reports/'))).toBe(true);
+				const archive = await pick('searchFiles', storage, 'Archive/');
+				expect(archive.results).toHaveLength(50);
+				expect(archive.paginationToken).toEqual(expect.any(String));
+				const next = await pick('searchFiles', storage, 'Archive/', archive.paginationToken);
+				expect(next.results[0].value).toBe(archiveId(51));
+				const people = await pick('searchUsersByUnionId', { resource: 'file' }, 'Alice');
+				expect(people.results).toEqual([
+					expect.objectContaining({ name: 'Alice (Engineering Manager)', value: alice }),
+				]);
+				const groups = await pick('searchGroupChats', { resource: 'groupSpace' }, 'team');
+				expect(groups.results).toEqual([
+					expect.objectContaining({
+						name: 'Sandbox team',
+						value: DEMO.group.openConversationId,
+					}),
+				]);
+				// A picker that cannot list says why, naming the field to fill in first.
+				const missing = await rest
+					.post('/rest/dynamic-node-parameters/resource-locator-results', {
+						nodeTypeAndVersion: { name: 'n8n-nodes-dingtalk-files.dingTalk', version: 1 },
+						methodName: 'searchFiles',
+						path: 'parameters.fileId',
+						currentNodeParameters: { resource: 'file', operation: 'get' },
+						credentials: { dingTalkApi: { id: W.CREDENTIAL_ID, name: W.CREDENTIAL_ID } },
+					})
+					.then(
+						() => 'listed',
+						(error) => error.message,
+					);
+				expect(missing).toContain('Fill in \\"Operator Union ID\\" first');
+			} finally {
+				await editor.stop();
+				runs.push(printed);
+			}
+		});
+
 		test('no token, secret or signed download header appears in any output or log line', () => {
-			expect(runs.length).toBe(4);
+			expect(runs.length).toBe(8);
 			const secrets = [
 				DEMO.app.appSecret,
 				...sandbox.issuedTokens(),

@@ -1,13 +1,14 @@
 // Runs the DingTalk node in-process in a real n8n-core ExecuteContext (n8n's own request and binary
 // helpers), with a credentials helper that does what n8n's does for our credential: decrypt, call
 // preAuthentication when the token is empty, persist what it returns, authenticate each request.
-import { ExecuteContext, TriggerContext } from 'n8n-core';
+import { ExecuteContext, LoadOptionsContext, TriggerContext } from 'n8n-core';
 import {
 	Workflow,
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type INode,
 	type INodeExecutionData,
+	type INodeListSearchResult,
 	type INodeType,
 	type IRun,
 	type ITriggerFunctions,
@@ -137,6 +138,26 @@ export async function runDingTalkNode(options: {
 	);
 	const [output] = await nodeType.execute.call(context as never);
 	return output;
+}
+
+/**
+ * Calls one of the node's list-search methods as the editor does (n8n's dynamic-node-parameters
+ * route): in a LoadOptionsContext whose current node parameters are the ones the editor has.
+ */
+export async function loadPickerList(options: {
+	credential: StoredCredential;
+	parameters: IDataObject;
+	method: string;
+	filter?: string;
+	paginationToken?: string;
+}): Promise<INodeListSearchResult> {
+	const node = nodeOf('DingTalk', 'dingTalk', options.parameters);
+	const { workflow, additionalData } = contextParts(options.credential, node, nodeType);
+	additionalData.currentNodeParameters = options.parameters as INode['parameters'];
+	const context = new LoadOptionsContext(workflow, node, additionalData, 'parameters');
+	const method = nodeType.methods?.listSearch?.[options.method];
+	if (!method) throw new Error(`The node has no list-search method "${options.method}"`);
+	return await method.call(context as never, options.filter, options.paginationToken);
 }
 
 /** An execution's done-promise, as `emit` takes it. */

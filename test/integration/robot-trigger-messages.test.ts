@@ -154,6 +154,20 @@ describe('DingTalk Robot Trigger (Stream mode): messages', () => {
 		await wait(200);
 		expect(emittedIds(trigger)).toEqual([wanted.message.msgId]);
 	});
+	it("adds the sender's union ID when the message lacks it: one directory look-up per sender", async () => {
+		const trigger = await start({ options: { addSenderUnionId: true } });
+		const lookups = () => sandbox.requests.filter((entry) => entry.path === '/topapi/v2/user/get');
+		await sandbox.robot.sendMessage({ sender: 'carol', withUnionId: false });
+		await sandbox.robot.sendMessage({ sender: 'carol', withUnionId: false });
+		await until(() => trigger.emitted.length === 2, 'the messages');
+		for (const entry of trigger.emitted)
+			expect(entry.items[0].json.sender).toMatchObject({
+				staffId: 'staffCarol03',
+				unionId: 'unionCarol000003',
+			});
+		expect(lookups()).toHaveLength(1);
+	});
+
 	it("leaves a reply address that is not on DingTalk's or the credential's hosts out of the item", async () => {
 		const trigger = await start();
 		await sandbox.robot.sendMessage({

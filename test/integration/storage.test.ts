@@ -579,7 +579,7 @@ describe('Folder > Create', () => {
 		expect(listed.map((item) => item.json.id)).toContain(inner.json.id);
 	});
 
-	it('an existing name: Rename makes a new folder, Keep and Replace output the existing one, Fail fails', async () => {
+	it('an existing name: Rename makes a new folder, Keep outputs the existing one, Fail fails; Replace is no choice for a folder', async () => {
 		const output = await run(newFolder({ name: 'Reports', conflict: '={{ $json.conflict }}' }), {
 			items: ['rename', 'returnExisting', 'overwrite', 'fail'].map((conflict) => ({
 				json: { conflict },
@@ -590,8 +590,10 @@ describe('Folder > Create', () => {
 		expect(renamed.json).toMatchObject({ name: 'Reports(1)', type: 'FOLDER', parentId: '0' });
 		expect(renamed.json.id).not.toBe(FOLDERS.reports);
 		expect(kept.json).toMatchObject({ id: FOLDERS.reports, name: 'Reports' });
-		// DingTalk has nothing to replace in a folder: the existing one, unchanged, with its content.
-		expect(replaced.json).toMatchObject({ id: FOLDERS.reports, name: 'Reports' });
+		// A folder has no content to replace: refused before sending, the folder's content untouched.
+		expect(replaced.json.error).toBe(
+			'If the Name Exists: "overwrite" is not a choice for a folder (choose one of: rename, returnExisting, fail)',
+		);
 		expect(sandbox.storedFile(SPACE, FILES.annualDocx)).not.toBeNull();
 		expect(failed.json).toMatchObject({ code: 'dentryNameConflict' });
 		expect(output.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
@@ -599,14 +601,14 @@ describe('Folder > Create', () => {
 			calls(PATH.folders('0'))
 				.map((entry) => (entry.body?.option as IDataObject).conflictStrategy)
 				.sort(),
-		).toEqual(['AUTO_RENAME', 'OVERWRITE', 'RETURN_DENTRY_IF_EXISTS', 'RETURN_ERROR_IF_EXISTS']);
+		).toEqual(['AUTO_RENAME', 'RETURN_DENTRY_IF_EXISTS', 'RETURN_ERROR_IF_EXISTS']);
 		// Only Rename made a folder.
 		const top = await run(listOf({ returnAll: true, orderBy: 'name', order: 'ASC' }));
 		expect(top.filter((item) => String(item.json.name).startsWith('Reports'))).toHaveLength(2);
 	});
 
-	it('Replace with a file of that name fails with DingTalk\'s "already exists"', async () => {
-		const error = await failureOf(newFolder({ name: 'Budget 2026.xlsx', conflict: 'overwrite' }));
+	it('Fail with a file of that name fails with DingTalk\'s "already exists", the file untouched', async () => {
+		const error = await failureOf(newFolder({ name: 'Budget 2026.xlsx', conflict: 'fail' }));
 		expect(error.message).toContain('dentryNameConflict');
 		expect(sandbox.storedFile(SPACE, FILES.budgetXlsx)).toMatchObject({ type: 'FILE' });
 	});

@@ -47,6 +47,7 @@ const ROBOT_NICK = 'Sandbox robot';
 const SENDERS = {
 	alice: { staffId: 'manager4220', nick: 'Alice', unionId: DEMO.users.alice },
 	bob: { staffId: 'staff0002', nick: 'Bob', unionId: DEMO.users.bob },
+	carol: { staffId: 'staffCarol03', nick: 'Carol', unionId: 'unionCarol000003' },
 };
 
 const lettersOf = (bytes) =>
@@ -350,6 +351,8 @@ function createRobotGateway(sandbox) {
 		sessionWebhook,
 		conversationId,
 		fromRobot = false,
+		// DingTalk's pages do not say a message carries the sender's union ID: false leaves it out
+		withUnionId = true,
 	} = {}) {
 		if (!MESSAGE_TYPES.includes(type)) throw new Error(`unknown message type ${type}`);
 		const group = chat === 'group';
@@ -425,6 +428,7 @@ function createRobotGateway(sandbox) {
 			delete message.senderStaffId;
 			delete message.senderUnionId;
 		}
+		if (!withUnionId) delete message.senderUnionId;
 		if (type === 'text') {
 			// In a group DingTalk leaves a space where the @-mention was.
 			message.text = { content: `${group ? ' ' : ''}${text ?? 'hello robot'}` };
@@ -605,7 +609,8 @@ function createRobotGateway(sandbox) {
 			const seed = sandbox.getSeed();
 			seed.apps.set(appKey, { appKey, secret: appSecret, corpId: DEMO.corpId, kind: 'internal' });
 			seed.robots.set(appKey, DEMO.corpId);
-			seed.scopes.set(appKey, new Set(DEMO.scopes));
+			// the demo app's permissions as they are now, with those the sandbox's other parts granted it
+			seed.scopes.set(appKey, new Set(seed.scopes.get(DEMO.app.appKey) ?? DEMO.scopes));
 		},
 
 		buildMessage,

@@ -42,6 +42,41 @@ describe('the node description the editor shows', () => {
 		}
 	});
 
+	it('gives every picker a list method the node has, and a By ID mode', () => {
+		const collect = (list: INodeProperties[]): INodeProperties[] =>
+			list.flatMap((property) => [
+				property,
+				...collect(
+					(property.options ?? []).filter((option): option is INodeProperties => 'type' in option),
+				),
+			]);
+		const pickers = collect(properties).filter((property) => property.type === 'resourceLocator');
+		expect([...new Set(pickers.map((property) => property.name))].sort()).toEqual(
+			[
+				...new Set([
+					'fileId',
+					'folderId',
+					'openConversationId',
+					'operatorUnionId',
+					'parentFolderId',
+					'receiverUnionId',
+					'spaceId',
+					'staffId',
+					'unionId',
+				]),
+			].sort(),
+		);
+		const methods = new DingTalk().methods.listSearch;
+		for (const property of pickers) {
+			const modes = property.modes ?? [];
+			expect(modes.map((mode) => mode.name)).toEqual(['list', 'id']);
+			const method = String(modes[0].typeOptions?.searchListMethod);
+			expect(`${property.name}: ${method} ${typeof methods[method]}`).toBe(
+				`${property.name}: ${method} function`,
+			);
+		}
+	});
+
 	it('shows every field only for operations that exist', () => {
 		const shown = properties.filter((property) => property.displayOptions?.show?.operation);
 		expect(shown.length).toBeGreaterThan(5);
@@ -93,9 +128,13 @@ describe('the robot triggers in the editor', () => {
 		expect(notices.some((notice) => warning.test(notice.displayName))).toBe(true);
 	});
 
-	it('both offer who may start the workflow: senders and chats', () => {
+	it("both offer the sender's union ID and who may start the workflow: senders and chats", () => {
 		for (const description of [stream, webhook]) {
-			expect(optionNames(description)).toEqual(['senderStaffIds', 'conversationIds']);
+			expect(optionNames(description)).toEqual([
+				'addSenderUnionId',
+				'senderStaffIds',
+				'conversationIds',
+			]);
 		}
 	});
 });

@@ -303,3 +303,53 @@ describe('Download Attachment', () => {
 		expect(Buffer.from(item.binary!.data.data, 'base64')).toEqual(bytes);
 	});
 });
+
+// Each call its own timestamp: two calls in one millisecond would share a signature.
+let lastSigned = 0;
+const nextTimestamp = () => String((lastSigned = Math.max(Date.now(), lastSigned + 1)));
+describe("Add Sender's Union ID", () => {
+	it('DingTalk gets its 200 first; the sender is looked up once, then remembered', async () => {
+		const webhook = webhookOf({
+			parameters: { options: { addSenderUnionId: true } },
+			script: (request) => {
+				if (request.kind === 'token') return tokenAnswer('token-1');
+				return {
+					statusCode: 200,
+					body: { errcode: 0, result: { userid: 'lookup01', unionid: 'unionLookup01' } },
+				};
+			},
+		});
+		const sender = { senderStaffId: 'lookup01' };
+		const first = await webhook.call(messageOf(sender), webhook.signed(nextTimestamp()));
+		expect(webhook.events.slice(0, 2)).toEqual(['answered', 'token /v1.0/oauth2/accessToken']);
+		expect(started(first.result)).toMatchObject({
+			sender: { staffId: 'lookup01', unionId: 'unionLookup01' },
+		});
+		const second = await webhook.call(messageOf(sender), webhook.signed(nextTimestamp()));
+		expect(started(second.result)).toMatchObject({ sender: { unionId: 'unionLookup01' } });
+		expect(webhook.events.filter((event) => event.includes('/topapi/v2/user/get'))).toHaveLength(1);
+	});
+
+	it('a union ID the message carries is kept, with no look-up; a failed look-up still starts the workflow and says why', async () => {
+		const webhook = webhookOf({
+			parameters: { options: { addSenderUnionId: true } },
+			script: (request) => {
+				if (request.kind === 'token') return tokenAnswer('token-1');
+				return { statusCode: 200, body: { errcode: 60121, errmsg: 'user not found' } };
+			},
+		});
+		const carried = await webhook.call(
+			messageOf({ senderStaffId: 'carrier01', senderUnionId: 'unionCarried' }),
+			webhook.signed(nextTimestamp()),
+		);
+		expect(started(carried.result)).toMatchObject({ sender: { unionId: 'unionCarried' } });
+		expect(webhook.events.filter((event) => event.includes('/topapi/'))).toEqual([]);
+		const missing = await webhook.call(
+			messageOf({ senderStaffId: 'gone01' }),
+			webhook.signed(nextTimestamp()),
+		);
+		const json = started(missing.result) as IDataObject;
+		expect(json.sender).not.toHaveProperty('unionId');
+		expect(String((json.sender as IDataObject).unionIdError)).toContain('60121');
+	});
+});

@@ -34,18 +34,18 @@ const CHANGES_IN_FLIGHT = 5;
 const show = (operations: string[]) => ({ resource: ['file'], operation: operations });
 const STORED = ['list', 'get', 'download', 'delete'];
 const ONE_ENTRY = ['get', 'download', 'delete'];
-const LIST_FOLDER_ID: IdField = { parameter: 'folderId', label: 'Folder ID' };
+const LIST_FOLDER_ID: IdField = { parameter: 'folderId', label: 'Folder ID', picker: 'folder' };
 
 export const storedFileFields: INodeProperties[] = [
-	idProperty(
-		SPACE_ID,
-		show(STORED),
-		'The ID of the storage space, for example from Group Space > Get',
-	),
 	idProperty(
 		OPERATOR_UNION_ID,
 		show(STORED),
 		`The user on whose behalf the space is read (or changed); they must be allowed to. ${UNION_ID_HINT}.`,
+	),
+	idProperty(
+		SPACE_ID,
+		show(STORED),
+		'The ID of the storage space, for example from Group Space > Get',
 	),
 	idProperty(
 		FILE_ID,
@@ -67,14 +67,13 @@ export const storedFileFields: INodeProperties[] = [
 		default: 'folder',
 		displayOptions: { show: show(['list']) },
 	},
-	{
-		displayName: 'Folder ID',
-		name: LIST_FOLDER_ID.parameter,
-		type: 'string',
-		default: STORAGE_ROOT_FOLDER_ID,
-		description: "The ID (dentryId) of the folder; 0 is the space's top folder",
-		displayOptions: { show: { ...show(['list']), scope: ['folder'] } },
-	},
+	idProperty(
+		LIST_FOLDER_ID,
+		{ ...show(['list']), scope: ['folder'] },
+		"The folder (its dentry ID); 0 is the space's top folder",
+		undefined,
+		STORAGE_ROOT_FOLDER_ID,
+	),
 	...returnAllProperties(show(['list'])),
 	{
 		displayName: 'Order By',

@@ -6,6 +6,7 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 import { binarySourceOf } from '../../../shared/binary';
+import { groupSpaceIdOf } from '../../../shared/spaces';
 import {
 	conflictOptions,
 	idProperty,
@@ -23,7 +24,7 @@ import {
 	type DingTalkOperation,
 	type IdField,
 } from '../../../shared/operation';
-import type { DingTalkCall, DingTalkTransport } from '../../../shared/transport';
+import type { DingTalkCall } from '../../../shared/transport';
 import {
 	commitBody,
 	PATHS,
@@ -36,7 +37,7 @@ import {
 } from '../../../shared/wire';
 
 const showForUpload = { resource: ['file'], operation: ['upload'] };
-const FOLDER_ID: IdField = { parameter: 'options.folderId', label: 'Folder ID' };
+const FOLDER_ID: IdField = { parameter: 'options.folderId', label: 'Folder ID', picker: 'folder' };
 const THEN_SEND_PATHS = {
 	file: PATHS.sendFileToGroup,
 	link: PATHS.sendFileLinkToGroup,
@@ -61,6 +62,11 @@ export const uploadFields: INodeProperties[] = [
 		displayOptions: { show: showForUpload },
 	},
 	idProperty(
+		OPERATOR_UNION_ID,
+		showForUpload,
+		`The user on whose behalf the file is stored (and sent); they must be allowed to add files to the space. ${UNION_ID_HINT}.`,
+	),
+	idProperty(
 		OPEN_CONVERSATION_ID,
 		{ ...showForUpload, destination: ['group'] },
 		'The openConversationId of the group chat whose file space the file goes to (starts with "cid")',
@@ -70,11 +76,6 @@ export const uploadFields: INodeProperties[] = [
 		SPACE_ID,
 		{ ...showForUpload, destination: ['space'] },
 		'The ID of the storage space, for example from Group Space > Get',
-	),
-	idProperty(
-		OPERATOR_UNION_ID,
-		showForUpload,
-		`The user on whose behalf the file is stored (and sent); they must be allowed to add files to the space. ${UNION_ID_HINT}.`,
 	),
 	{
 		displayName: 'Then Send to Group',
@@ -120,12 +121,14 @@ export const uploadFields: INodeProperties[] = [
 					'The name the file gets in DingTalk, replacing the binary data\'s own. It may not end with a dot or contain tabs or * " &lt; &gt; |.',
 			},
 			{
-				displayName: 'Folder ID',
+				...idProperty(
+					FOLDER_ID,
+					undefined,
+					"The folder to put the file in (its dentry ID). Empty: the space's top folder.",
+					undefined,
+					STORAGE_ROOT_FOLDER_ID,
+				),
 				name: 'folderId',
-				type: 'string',
-				default: '',
-				description:
-					"The dentry ID of the folder to put the file in. Empty: the space's top folder.",
 			},
 			{
 				displayName: 'If the Name Exists',
@@ -138,27 +141,6 @@ export const uploadFields: INodeProperties[] = [
 		],
 	},
 ];
-
-/** The ID of a group's space, looked up as Group Space > Get does it. */
-async function groupSpaceIdOf(
-	transport: DingTalkTransport,
-	operator: string,
-	openConversationId: string,
-	itemIndex: number,
-): Promise<string> {
-	const answer = await transport.call<{ space?: { spaceId?: unknown } }>(
-		{
-			family: 'new',
-			method: 'POST',
-			path: PATHS.groupSpaceQuery,
-			query: { unionId: operator },
-			json: { openConversationId },
-			repeatable: true,
-		},
-		itemIndex,
-	);
-	return String(answer.space?.spaceId ?? '');
-}
 
 /** Everything an upload needs from the node's fields and the item, checked before any request. */
 async function readUploadInput(ctx: IExecuteFunctions, itemIndex: number) {
@@ -179,7 +161,7 @@ async function readUploadInput(ctx: IExecuteFunctions, itemIndex: number) {
 		fileName?: string;
 		conflict?: string;
 	};
-	const conflict = readConflict(ctx, itemIndex, options.conflict);
+	const conflict = readConflict(ctx, itemIndex, options.conflict, 'file');
 
 	const property = parameter('binaryPropertyName', '');
 	const binary = readInputBinary(ctx, itemIndex, property, 'Input Binary Field');

@@ -11,6 +11,7 @@ import {
 	readConflict,
 	refuseInput,
 	type DingTalkResource,
+	type IdField,
 } from '../../../shared/operation';
 import {
 	CONFLICT_STRATEGIES,
@@ -20,7 +21,11 @@ import {
 } from '../../../shared/wire';
 
 const showForCreate = { resource: ['folder'], operation: ['create'] };
-const PARENT_FOLDER_ID = { parameter: 'parentFolderId', label: 'Parent Folder ID' };
+const PARENT_FOLDER_ID: IdField = {
+	parameter: 'parentFolderId',
+	label: 'Parent Folder ID',
+	picker: 'folder',
+};
 
 export const folder: DingTalkResource = {
 	option: { name: 'Folder', value: 'folder' },
@@ -54,6 +59,7 @@ export const folder: DingTalkResource = {
 										ctx,
 										itemIndex,
 										ctx.getNodeParameter('conflict', itemIndex, 'rename'),
+										'folder',
 									)
 								],
 						},
@@ -69,19 +75,22 @@ export const folder: DingTalkResource = {
 	},
 	fields: [
 		idProperty(
+			OPERATOR_UNION_ID,
+			showForCreate,
+			`The user on whose behalf the folder is created; they must be allowed to add to the space. ${UNION_ID_HINT}.`,
+		),
+		idProperty(
 			SPACE_ID,
 			showForCreate,
 			'The ID of the storage space, for example from Group Space > Get',
 		),
-		{
-			displayName: PARENT_FOLDER_ID.label,
-			name: PARENT_FOLDER_ID.parameter,
-			type: 'string',
-			required: true,
-			default: STORAGE_ROOT_FOLDER_ID,
-			description: "The ID (dentryId) of the folder to create it in; 0 is the space's top folder",
-			displayOptions: { show: showForCreate },
-		},
+		idProperty(
+			PARENT_FOLDER_ID,
+			showForCreate,
+			"The folder to create it in (its dentry ID); 0 is the space's top folder",
+			undefined,
+			STORAGE_ROOT_FOLDER_ID,
+		),
 		{
 			displayName: 'Name',
 			name: 'name',
@@ -92,11 +101,6 @@ export const folder: DingTalkResource = {
 				'The new folder\'s name. It may not end with a dot or contain tabs or * " &lt; &gt; |.',
 			displayOptions: { show: showForCreate },
 		},
-		idProperty(
-			OPERATOR_UNION_ID,
-			showForCreate,
-			`The user on whose behalf the folder is created; they must be allowed to add to the space. ${UNION_ID_HINT}.`,
-		),
 		conflictProperty(showForCreate, 'folder'),
 	],
 };

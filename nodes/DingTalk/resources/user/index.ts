@@ -7,7 +7,7 @@ import {
 	type DingTalkResource,
 	type IdField,
 } from '../../../shared/operation';
-import { returnAllProperties } from '../../../shared/descriptions';
+import { idProperty, returnAllProperties } from '../../../shared/descriptions';
 import { mapWithLimit } from '../../../shared/limit';
 import {
 	nextUserSearchCall,
@@ -23,8 +23,8 @@ const show = (operations: string[], extra: IDataObject = {}) => ({
 	operation: operations,
 	...extra,
 });
-const STAFF_ID: IdField = { parameter: 'staffId', label: 'Staff ID' };
-const UNION_ID: IdField = { parameter: 'unionId', label: 'Union ID' };
+const STAFF_ID: IdField = { parameter: 'staffId', label: 'Staff ID', picker: 'userByStaffId' };
+const UNION_ID: IdField = { parameter: 'unionId', label: 'Union ID', picker: 'userByUnionId' };
 const MOBILE: IdField = { parameter: 'mobile', label: 'Mobile' };
 // Details of the people a search found, looked up side by side (the rate limit still applies).
 const DETAILS_AT_ONCE = 10;
@@ -119,25 +119,17 @@ export const user: DingTalkResource = {
 			default: 'staffId',
 			displayOptions: { show: show(['get']) },
 		},
-		{
-			displayName: STAFF_ID.label,
-			name: STAFF_ID.parameter,
-			type: 'string',
-			required: true,
-			default: '',
-			placeholder: 'e.g. manager4220',
-			description: "The person's staff ID (userId), for example a robot message's senderStaffId",
-			displayOptions: { show: show(['get'], { by: ['staffId'] }) },
-		},
-		{
-			displayName: UNION_ID.label,
-			name: UNION_ID.parameter,
-			type: 'string',
-			required: true,
-			default: '',
-			description: "The person's union ID, for example a robot message's senderUnionId",
-			displayOptions: { show: show(['get'], { by: ['unionId'] }) },
-		},
+		idProperty(
+			STAFF_ID,
+			show(['get'], { by: ['staffId'] }),
+			"The person's staff ID (userId), for example a robot message's sender.staffId",
+			'e.g. manager4220',
+		),
+		idProperty(
+			UNION_ID,
+			show(['get'], { by: ['unionId'] }),
+			"The person's union ID, for example a robot trigger's sender.unionId",
+		),
 		{
 			displayName: MOBILE.label,
 			name: MOBILE.parameter,

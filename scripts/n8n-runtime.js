@@ -1,8 +1,8 @@
 'use strict';
 // Installs and locates the real n8n releases that `npm run dev`, `npm run demo`, the benchmarks and the
 // end-to-end suite run against. Everything lands in .runtime/ (git-ignored), installed on first use, so
-// a clean clone, a developer and CI take exactly the same steps. Why each step is as it is: README,
-// "Running a real n8n here".
+// a clean clone, a developer and CI take exactly the same steps. Why each step is as it is:
+// CONTRIBUTING.md, "Running a real n8n here".
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

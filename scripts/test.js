@@ -18,6 +18,7 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const JEST = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
 const started = Date.now();
 const timings = [];
+const running = new Set(); // background jobs not finished yet
 
 const seconds = (ms) => `${Math.round(ms / 1000)} s`;
 const say = (text) => process.stderr.write(`[npm test] ${text}\n`);
@@ -59,6 +60,11 @@ async function step(name, cmd, args, options) {
 	if (code !== 0) {
 		say(`${name} failed (exit ${code})`);
 		report();
+		// An install cut off halfway would have to start over: let it finish (Ctrl-C stops it).
+		if (running.size) {
+			say('letting the installs in the background finish first (Ctrl-C stops them) ...');
+			await Promise.all(running);
+		}
 		process.exit(code);
 	}
 }
@@ -66,12 +72,15 @@ async function step(name, cmd, args, options) {
 /** A background job: its promise resolves to { code, ms } and its time is recorded when it ends. */
 function background(name, args, prefix) {
 	const t = Date.now();
-	return run(process.execPath, [path.join(__dirname, 'n8n-runtime.js'), ...args], { prefix }).then(
-		(code) => {
-			timings.push([`${name} (background)`, Date.now() - t]);
-			return { name, code };
-		},
-	);
+	const job = run(process.execPath, [path.join(__dirname, 'n8n-runtime.js'), ...args], {
+		prefix,
+	}).then((code) => {
+		timings.push([`${name} (background)`, Date.now() - t]);
+		running.delete(job);
+		return { name, code };
+	});
+	running.add(job);
+	return job;
 }
 
 function report() {

@@ -23,5 +23,7 @@ const e2e = { ...project('e2e'), globalSetup: '<rootDir>/test/e2e/global-setup.j
 module.exports = {
 	// A global option (ignored inside a project): tests against real servers get room on a busy machine.
 	testTimeout: 30_000,
+	// End-to-end files that need only n8n 2.x first (see the file).
+	testSequencer: '<rootDir>/test/e2e/sequencer.js',
 	projects: [...['unit', 'sandbox', 'integration'].map(project), e2e],
 };

@@ -23,8 +23,7 @@ export class DingTalkApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/dingtalk.svg', dark: 'file:../icons/dingtalk.dark.svg' };
 
-	documentationUrl =
-		'https://github.com/n8n-nodes-dingtalk-files/n8n-nodes-dingtalk-files#credentials';
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-dingtalk-files#credentials';
 
 	// The HTTP Request node can call any DingTalk API with this credential.
 	httpRequestNode = {

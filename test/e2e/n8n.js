@@ -123,27 +123,35 @@ function freePort() {
  * is not installed yet: the first one installs, the others wait for it.
  */
 async function ensureRuntime(line) {
-	const { ensureN8n, isInstalled, LINES, DEFAULT_RUNTIME_DIR: RUNTIME_DIR } = require(
-		path.join(ROOT, 'scripts', 'n8n-runtime.js'),
-	);
+	const {
+		ensureN8n,
+		isInstalled,
+		LINES,
+		installLockPath,
+		takeInstallLock,
+		DEFAULT_RUNTIME_DIR: RUNTIME_DIR,
+	} = require(path.join(ROOT, 'scripts', 'n8n-runtime.js'));
 	const spec = LINES[line];
 	if (!spec) throw new Error(`unknown n8n line ${line}`);
 	if (isInstalled(line)) return ensureN8n(line);
-	fs.mkdirSync(RUNTIME_DIR, { recursive: true });
-	const lock = path.join(RUNTIME_DIR, `.install-n8n-${spec.version}.lock`);
+	const lock = installLockPath(line);
 	const staleMs = 30 * 60 * 1000;
-	for (;;) {
-		try {
-			fs.mkdirSync(lock);
-			break;
-		} catch (error) {
-			if (error.code !== 'EEXIST') throw error;
-			const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
-			if (age > staleMs) fs.rmSync(lock, { recursive: true, force: true });
-			else await new Promise((resolve) => setTimeout(resolve, 2000));
+	let told = false;
+	// The lock's owner (another jest worker, or `npm test`'s background install) may have died.
+	while (!takeInstallLock(line)) {
+		if (isInstalled(line)) return ensureN8n(line);
+		const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+		if (age > staleMs) {
+			fs.rmSync(lock, { recursive: true, force: true });
+			continue;
 		}
+		if (!told)
+			log(`waiting for another process to install n8n ${spec.version} into ${RUNTIME_DIR}`);
+		told = true;
+		await new Promise((resolve) => setTimeout(resolve, 2000));
 	}
 	try {
+		if (isInstalled(line)) return ensureN8n(line);
 		log(`installing n8n ${spec.version} (line ${line}) once into ${RUNTIME_DIR}: a few minutes`);
 		return ensureN8n(line);
 	} finally {

@@ -4,7 +4,14 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { childEnv, ensureN8n, isInstalled } = require('../../scripts/n8n-runtime');
+const {
+	asRoot,
+	childEnv,
+	ensureN8n,
+	installLockPath,
+	isInstalled,
+	takeInstallLock,
+} = require('../../scripts/n8n-runtime');
 
 const MAJOR = Number(process.versions.node.split('.')[0]);
 const VERSION = '0.0.1-test';
@@ -102,5 +109,56 @@ describe('n8n runtime installer', () => {
 		fs.writeFileSync(marker, '2026-11-20T10:00:00.000Z');
 		expect(isInstalled('test', { runtimeDir, lines: LINES })).toBe(false);
 		expect(() => ensureN8n('test', { runtimeDir, lines: LINES })).toThrow(/does not work/);
+	});
+});
+
+describe('installing a system package for the queue-mode test (apt-get)', () => {
+	it('runs apt-get as is for root', () => {
+		expect(asRoot('apt-get', ['install', 'redis-server'], { uid: 0, sudoWorks: false })).toEqual({
+			cmd: 'apt-get',
+			args: ['install', 'redis-server'],
+		});
+	});
+
+	it('goes through sudo -n for another user when sudo needs no password (GitHub runners)', () => {
+		expect(asRoot('apt-get', ['install', 'redis-server'], { uid: 1001, sudoWorks: true })).toEqual({
+			cmd: 'sudo',
+			args: ['-n', 'apt-get', 'install', 'redis-server'],
+		});
+	});
+
+	it('gives up for another user without sudo, instead of running apt-get and failing', () => {
+		expect(asRoot('apt-get', ['install'], { uid: 1001, sudoWorks: false })).toBeUndefined();
+	});
+});
+
+describe('the install lock (one process installs a line, the others wait)', () => {
+	const lockIn = () => {
+		const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dingtalk-runtime-lock-'));
+		made.push(runtimeDir);
+		return { runtimeDir, lines: LINES };
+	};
+	afterEach(() => {
+		for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+	});
+
+	it('is taken once: a second taker is refused while the owner runs', () => {
+		const options = lockIn();
+		expect(takeInstallLock('test', options)).toBe(true);
+		expect(fs.readFileSync(path.join(installLockPath('test', options), 'pid'), 'utf8')).toBe(
+			String(process.pid),
+		);
+		expect(takeInstallLock('test', options)).toBe(false);
+	});
+
+	it('is taken over when the process that took it has died (an interrupted npm test)', () => {
+		const options = lockIn();
+		expect(takeInstallLock('test', options)).toBe(true);
+		const dead = require('node:child_process').spawnSync(process.execPath, ['-e', '']).pid;
+		fs.writeFileSync(path.join(installLockPath('test', options), 'pid'), String(dead));
+		expect(takeInstallLock('test', options)).toBe(true);
+		expect(fs.readFileSync(path.join(installLockPath('test', options), 'pid'), 'utf8')).toBe(
+			String(process.pid),
+		);
 	});
 });

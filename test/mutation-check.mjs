@@ -1,6 +1,6 @@
 // `node test/mutation-check.mjs`: removes, one at a time, a rule the fast loop must guard, runs
 // `npm run test:fast` (node test/fast.mjs) and expects it to FAIL; the source is restored after each.
-// Exit code 0 only when every mutation was caught. See test/MUTATION_CHECK.md.
+// Exit code 0 only when every mutation was caught. See CONTRIBUTING.md, "Mutation check".
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 

@@ -212,7 +212,8 @@ export const ERROR_GUIDE: Record<string, { meaning: string; action: string }> = 
 		meaning: 'DingTalk refused the reply as malformed',
 		action: 'Check that the text (or the Markdown and its title) is not empty.',
 	},
-	// Legacy media upload (errcodes)
+	// Legacy media upload (errcodes). ASSUMPTION: 40005, 40006 and 43008 are the general legacy codes
+	// DingTalk answers for a wrong file type, size or a body that is not multipart; its page names 40004 only.
 	'40004': {
 		meaning: 'DingTalk rejected the media type',
 		action: 'Choose image, voice, video or file as the Media Type.',

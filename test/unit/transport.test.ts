@@ -112,7 +112,7 @@ describe('a send is never sent twice when DingTalk may have carried it out', () 
 			'Could not reach DingTalk: the connection was cut before an answer came',
 		);
 		expect(shown.description).toBe(
-			'Network error ECONNRESET. It was not sent again, because DingTalk may already have delivered it: check the chat before running it again.',
+			'Network error ECONNRESET. It was not sent again, because DingTalk may already have delivered it or carried it out: check the chat (or, for a file or folder, the space) before running it again.',
 		);
 
 		const echoing = new FakeN8n(

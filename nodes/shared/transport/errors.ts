@@ -11,7 +11,7 @@ import { NOT_SENT_ERROR_CODES } from './retry';
  */
 
 export const NOT_RESENT =
-	'It was not sent again, because DingTalk may already have delivered it: check the chat before running it again.';
+	'It was not sent again, because DingTalk may already have delivered it or carried it out: check the chat (or, for a file or folder, the space) before running it again.';
 
 export const NETWORK_ERROR_WORDS: Record<string, string> = {
 	ECONNREFUSED: 'the connection was refused',

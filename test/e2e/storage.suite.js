@@ -411,18 +411,10 @@ function defineSuite(line) {
 					}),
 				]);
 				// A picker that cannot list says why, naming the field to fill in first.
-				const missing = await rest
-					.post('/rest/dynamic-node-parameters/resource-locator-results', {
-						nodeTypeAndVersion: { name: 'n8n-nodes-dingtalk-files.dingTalk', version: 1 },
-						methodName: 'searchFiles',
-						path: 'parameters.fileId',
-						currentNodeParameters: { resource: 'file', operation: 'get' },
-						credentials: { dingTalkApi: { id: W.CREDENTIAL_ID, name: W.CREDENTIAL_ID } },
-					})
-					.then(
-						() => 'listed',
-						(error) => error.message,
-					);
+				const missing = await pick('searchFiles', { resource: 'file', operation: 'get' }).then(
+					() => 'listed',
+					(error) => error.message,
+				);
 				expect(missing).toContain('Fill in \\"Operator Union ID\\" first');
 			} finally {
 				await editor.stop();

@@ -824,8 +824,18 @@ async function until(condition, what, { timeoutMs = 120_000, everyMs = 500 } = {
 	}
 }
 
+/**
+ * Whether a stored execution has ended and its run data is written. n8n updates the execution's status
+ * and its data in two statements, so a reader in between sees "success" with no run data yet.
+ */
+function executionDone(execution) {
+	if (['new', 'running', 'waiting'].includes(execution.status)) return false;
+	return Object.keys(execution.data?.resultData?.runData ?? {}).length > 0;
+}
+
 module.exports = {
 	N8nInstance,
+	executionDone,
 	nodeType,
 	credentialType,
 	freePort,

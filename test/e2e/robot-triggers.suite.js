@@ -5,7 +5,7 @@
 // line 1 (n8n 1.123.81, Node 20) proves the Stream trigger's clear message and the webhook trigger.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { N8nInstance, freePort, until, peakRssDuring } = require('./n8n');
+const { N8nInstance, executionDone, freePort, until, peakRssDuring } = require('./n8n');
 const { restClient } = require('./rest');
 const { createSandbox, DEMO } = require('../sandbox/server');
 const W = require('./workflows');
@@ -60,14 +60,13 @@ function defineRobotTriggerSuite(line) {
 			]);
 		const triggerItem = (execution) =>
 			execution.data?.resultData?.runData?.[TRIGGER]?.[0]?.data?.main?.[0]?.[0];
-		const finished = (execution) => !['new', 'running'].includes(execution.status);
 		/** The message of every execution of a workflow, once at least `count` have finished. */
 		const startedIds = async (workflowId, count = 0) => {
 			let executions = [];
 			await until(
 				async () => {
 					executions = await n8n.executionsOf(workflowId);
-					return executions.length >= count && executions.every(finished);
+					return executions.length >= count && executions.every(executionDone);
 				},
 				`${count} finished executions`,
 				{ timeoutMs: 300_000 },
@@ -176,8 +175,9 @@ function defineRobotTriggerSuite(line) {
 			expect(signed.status).toBe(200);
 			const [execution] = await until(async () => {
 				const done = await n8n.executionsOf(ids.webhook);
-				return done.length === 1 && done[0].status === 'success' && done;
+				return done.length === 1 && executionDone(done[0]) && done;
 			}, 'the webhook execution');
+			expect(execution.status).toBe('success');
 			const item = triggerItem(execution);
 			expect(item.json).toMatchObject({
 				messageType: 'file',
@@ -244,7 +244,7 @@ function defineRobotTriggerSuite(line) {
 			expect((await sandbox.robot.postCallback(webhookUrl(), message, signing)).status).toBe(200);
 			const started = await until(async () => {
 				const done = await n8n.executionsOf(ids.webhook);
-				return done.length === before + 1 && done.every(finished) && done;
+				return done.length === before + 1 && done.every(executionDone) && done;
 			}, 'the first execution');
 			await wait(3000);
 			const executions = await n8n.executionsOf(ids.webhook);
@@ -272,7 +272,7 @@ function defineRobotTriggerSuite(line) {
 			const done = await until(
 				async () => {
 					const all = await n8n.executionsOf(ids.webhook);
-					return all.length === before + 1 && all.every(finished) && all;
+					return all.length === before + 1 && all.every(executionDone) && all;
 				},
 				'the execution with the file',
 				{ timeoutMs: 300_000 },
@@ -326,8 +326,9 @@ function defineRobotTriggerSuite(line) {
 				});
 				const [execution] = await until(async () => {
 					const done = await n8n.executionsOf(ids.file);
-					return done.length === 1 && done[0].status === 'success' && done;
+					return done.length === 1 && executionDone(done[0]) && done;
 				}, 'the execution');
+				expect(execution.status).toBe('success');
 				const item = triggerItem(execution);
 				expect(item.json).toMatchObject({
 					messageType: 'file',

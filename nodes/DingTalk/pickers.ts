@@ -1,6 +1,5 @@
 import {
 	NodeOperationError,
-	type IDataObject,
 	type ILoadOptionsFunctions,
 	type INodeListSearchItems,
 	type INodeListSearchResult,
@@ -18,16 +17,12 @@ import {
 } from '../shared/descriptions';
 import { mapWithLimit } from '../shared/limit';
 import type { IdField } from '../shared/operation';
-import { groupSpaceIdOf } from '../shared/spaces';
+import { robotGroupPage, type GroupChat } from '../shared/groups';
+import { folderPage, groupSpaceIdOf, type FolderEntry } from '../shared/spaces';
+import { nonEmptyText } from '../shared/text';
 import { DEFAULT_TRANSPORT_OPTIONS, DingTalkTransport } from '../shared/transport';
 import { nextUserSearchCall, staffIdsOf, userByStaffId, userSearchCall } from '../shared/users';
-import {
-	GROUP_PATHS,
-	STORAGE_ORDER_BY,
-	STORAGE_PAGE_MAX,
-	STORAGE_PATHS,
-	STORAGE_ROOT_FOLDER_ID,
-} from '../shared/wire';
+import { STORAGE_ROOT_FOLDER_ID } from '../shared/wire';
 
 // The editor's pickers (methods.listSearch): what DingTalk can list, a page at a time, named so that
 // people recognise it. They go through the same transport as executions (token, rate limit, errors).
@@ -35,7 +30,6 @@ import {
 /** A picker's calls belong to no input item. */
 const NO_ITEM = 0;
 const LOOKUPS_AT_ONCE = 5;
-const GROUPS_PER_PAGE = 20;
 const USERS_PER_PAGE = 20;
 /** A filtered page may match nothing: a few more pages are read before an empty one is shown. */
 const PAGES_PER_SEARCH = 5;
@@ -103,60 +97,7 @@ async function searchPages<T>(
 	return { entries: found, next };
 }
 
-const nonEmpty = (value: unknown) =>
-	typeof value === 'string' && value.trim() !== '' ? value : undefined;
-
 // ---- Group chats and their spaces -------------------------------------------------------------------
-
-interface GroupChat {
-	id: string;
-	title?: string;
-}
-
-/** One page of the group chats the robot is in, each with its title where DingTalk gives it. */
-async function robotGroupPage(
-	transport: DingTalkTransport,
-	robotCode: string,
-	token?: string,
-): Promise<{ entries: GroupChat[]; next?: string }> {
-	const answer = await transport.call(
-		{
-			family: 'new',
-			method: 'POST',
-			path: GROUP_PATHS.robotGroups,
-			json: { robotCode, maxResult: GROUPS_PER_PAGE, ...(token ? { nextToken: token } : {}) },
-			repeatable: true,
-		},
-		NO_ITEM,
-	);
-	const ids = Array.isArray(answer.openConversationIds)
-		? answer.openConversationIds.map(String)
-		: [];
-	const entries = await mapWithLimit(ids, LOOKUPS_AT_ONCE, async (id) => ({
-		id,
-		title: await groupTitle(transport, id),
-	}));
-	return { entries, next: answer.hasMore === false ? undefined : nonEmpty(answer.nextToken) };
-}
-
-/** A group's title, or undefined where the app may not read it (the group is then shown by its ID). */
-async function groupTitle(transport: DingTalkTransport, id: string): Promise<string | undefined> {
-	try {
-		const answer = await transport.call(
-			{
-				family: 'new',
-				method: 'POST',
-				path: GROUP_PATHS.groupInfo,
-				json: { openConversationId: id },
-				repeatable: true,
-			},
-			NO_ITEM,
-		);
-		return nonEmpty(((answer.result ?? {}) as IDataObject).title);
-	} catch {
-		return undefined;
-	}
-}
 
 function robotCodeOf(ctx: ILoadOptionsFunctions, transport: DingTalkTransport): string {
 	const robotCode =
@@ -181,7 +122,7 @@ async function searchGroupChats(
 	const robotCode = robotCodeOf(this, transport);
 	const { entries, next } = await searchPages(
 		paginationToken,
-		async (token) => await robotGroupPage(transport, robotCode, token),
+		async (token) => await robotGroupPage(transport, robotCode, token, NO_ITEM),
 		(group) => matches(filter, groupName(group), group.id),
 	);
 	return {
@@ -208,7 +149,7 @@ async function searchSpaces(
 	const { entries, next } = await searchPages(
 		paginationToken,
 		async (token) => {
-			const page = await robotGroupPage(transport, robotCode, token);
+			const page = await robotGroupPage(transport, robotCode, token, NO_ITEM);
 			const spaces = await mapWithLimit(page.entries, LOOKUPS_AT_ONCE, async (group) => {
 				try {
 					return { group, spaceId: await groupSpaceIdOf(transport, operator, group.id, NO_ITEM) };
@@ -236,13 +177,6 @@ async function searchSpaces(
 
 // ---- Files and folders --------------------------------------------------------------------------
 
-interface Entry {
-	id: string;
-	name: string;
-	folder: boolean;
-	size?: number;
-}
-
 /** Where a file or folder picker reads: the space (given, or the chosen group chat's) and the operator. */
 async function storageOf(ctx: ILoadOptionsFunctions, transport: DingTalkTransport) {
 	const operator = readerOf(ctx, 'The folder is read on behalf of a user who may read the space.');
@@ -261,40 +195,6 @@ async function storageOf(ctx: ILoadOptionsFunctions, transport: DingTalkTranspor
 	};
 }
 
-/** One page of a folder's entries, by name. */
-async function folderPage(
-	transport: DingTalkTransport,
-	where: { operator: string; spaceId: string },
-	folderId: string,
-	token?: string,
-): Promise<{ entries: Entry[]; next?: string }> {
-	const answer = await transport.call(
-		{
-			family: 'new',
-			method: 'GET',
-			path: STORAGE_PATHS.listFolder,
-			pathParams: { spaceId: where.spaceId },
-			query: {
-				unionId: where.operator,
-				parentId: folderId,
-				maxResults: String(STORAGE_PAGE_MAX),
-				orderBy: STORAGE_ORDER_BY.name,
-				order: 'ASC',
-				...(token ? { nextToken: token } : {}),
-			},
-			repeatable: true,
-		},
-		NO_ITEM,
-	);
-	const entries = ((answer.dentries ?? []) as IDataObject[]).map((dentry) => ({
-		id: String(dentry.id ?? ''),
-		name: String(dentry.name ?? ''),
-		folder: dentry.type === 'FOLDER',
-		size: typeof dentry.size === 'number' ? dentry.size : undefined,
-	}));
-	return { entries, next: nonEmpty(answer.nextToken) };
-}
-
 /**
  * The folder a typed path "a/b/" opens, stepping in by whole names from the top folder, with its path as
  * DingTalk names it. A name that is no folder there is where it stops: the rest of the path then
@@ -308,10 +208,10 @@ async function openPath(
 	let folderId = STORAGE_ROOT_FOLDER_ID;
 	let path = '';
 	for (const [depth, name] of folders.entries()) {
-		let found: Entry | undefined;
+		let found: FolderEntry | undefined;
 		let token: string | undefined;
 		for (let page = 0; page < PAGES_PER_FOLDER_STEP && !found; page++) {
-			const read = await folderPage(transport, where, folderId, token);
+			const read = await folderPage(transport, where, folderId, token, NO_ITEM);
 			found = read.entries.find(
 				(entry) => entry.folder && entry.name.toLowerCase() === name.toLowerCase(),
 			);
@@ -345,7 +245,7 @@ async function searchStorage(
 	const nameFilter = [...rest, typedName].filter((part) => part !== '').join('/');
 	const { entries, next } = await searchPages(
 		paginationToken,
-		async (token) => await folderPage(transport, where, folderId, token),
+		async (token) => await folderPage(transport, where, folderId, token, NO_ITEM),
 		(entry) => (!foldersOnly || entry.folder) && matches(nameFilter, entry.name),
 	);
 	const results: INodeListSearchItems[] = [];
@@ -398,9 +298,9 @@ async function searchUsers(
 	const nextCall = nextUserSearchCall(call, answer);
 	return {
 		results: people
-			.filter((person) => nonEmpty(person[idField]))
+			.filter((person) => nonEmptyText(person[idField]))
 			.map((person) => {
-				const title = nonEmpty(person.title);
+				const title = nonEmptyText(person.title);
 				return {
 					name: `${String(person.name ?? person.userid)}${title ? ` (${title})` : ''}`,
 					value: String(person[idField]),

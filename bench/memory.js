@@ -107,9 +107,7 @@ async function measureMode(line, mode, file, bigFile) {
 		);
 		await n8n.importWorkflow(list);
 		for (const workflow of list) await n8n.publish(workflow.id);
-		editor = await n8n.start({ port: await freePort(), stdio: 'pipe' });
-		editor.stdout.resume();
-		editor.stderr.resume();
+		editor = await n8n.start({ port: await freePort(), stdio: 'ignore' });
 		const url = (name) => `${editor.url}/webhook/${name}`;
 		for (let attempt = 0; ; attempt++) {
 			const answer = await fetch(url('read-lookup'), { method: 'POST' });

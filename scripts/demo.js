@@ -6,7 +6,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { createSandbox } = require('../test/sandbox/server');
-const { N8nInstance, freePort, until } = require('../test/e2e/n8n');
+const { N8nInstance, executionDone, freePort, until } = require('../test/e2e/n8n');
 const { sandboxCredential } = require('../test/e2e/workflows');
 const { KEPT_FILES_FOLDER, DEMO_ROBOT_MESSAGES } = require('../examples/build');
 
@@ -37,11 +37,9 @@ async function runTriggered(n8n, sandbox, workflow, messages) {
 	await n8n.publish(workflow.id);
 	const editor = await n8n.start({
 		port: await freePort(),
-		stdio: 'pipe',
+		stdio: 'ignore',
 		env: { N8N_RESTRICT_FILE_ACCESS_TO: KEPT_FILES_FOLDER },
 	});
-	editor.stdout.resume();
-	editor.stderr.resume();
 	try {
 		await until(
 			() => sandbox.robot.openConnections().length > 0,
@@ -57,13 +55,7 @@ async function runTriggered(n8n, sandbox, workflow, messages) {
 			const execution = await until(
 				async () => {
 					const [newest] = await n8n.executionsOf(workflow.id, { newestFirst: true, limit: 1 });
-					return (
-						newest &&
-						newest.id !== before?.id &&
-						newest.status !== 'running' &&
-						newest.status !== 'new' &&
-						newest
-					);
+					return newest && newest.id !== before?.id && executionDone(newest) && newest;
 				},
 				'the execution',
 				TRIGGER_WAIT,

@@ -858,10 +858,8 @@ function defineSuite(line) {
 
 		test("in the editor: the node, its AI tool variant and themed icons load, and the credential's Test button shows DingTalk's own reason", async () => {
 			const port = await freePort();
-			const editor = await n8n.start({ port, stdio: 'pipe' });
 			const printed = { stdout: '', stderr: '' };
-			editor.stdout.on('data', (chunk) => (printed.stdout += chunk));
-			editor.stderr.on('data', (chunk) => (printed.stderr += chunk));
+			const editor = await n8n.start({ port, capture: printed });
 			try {
 				const rest = restClient(editor.url);
 				await rest.setUpOwner();

@@ -689,10 +689,19 @@ class N8nInstance {
 	/**
 	 * `n8n start` (editor + API) for the dev loop. Resolves, once http://localhost:<port>/rest/settings answers 200,
 	 * with the running ChildProcess (plus `child.url` and `child.stop()`); rejects if n8n exits first.
-	 * @param {{ port?: number, stdio?: any, env?: Record<string,string>, readyTimeoutMs?: number }} options
+	 * With `capture`, what n8n prints is appended to its `stdout` and `stderr` instead of shown (one object
+	 * may collect several starts).
+	 * @param {{ port?: number, stdio?: 'inherit'|'ignore', capture?: { stdout: string, stderr: string },
+	 *   env?: Record<string,string>, readyTimeoutMs?: number }} options
 	 * @returns {Promise<import('node:child_process').ChildProcess & { url: string, stop(): Promise<void> }>}
 	 */
-	async start({ port = 5678, stdio = 'inherit', env = {}, readyTimeoutMs = 3 * 60 * 1000 } = {}) {
+	async start({
+		port = 5678,
+		stdio = 'inherit',
+		capture,
+		env = {},
+		readyTimeoutMs = 3 * 60 * 1000,
+	} = {}) {
 		if (!this.runtime) throw new Error('call setup() first');
 		const url = `http://localhost:${port}`;
 		const fullEnv = await this.n8nEnv({
@@ -704,8 +713,12 @@ class N8nInstance {
 		const child = spawn(this.runtime.nodeBin, [this.runtime.n8nBin, 'start'], {
 			cwd: this.userFolder,
 			env: fullEnv,
-			stdio,
+			stdio: capture ? 'pipe' : stdio,
 		});
+		if (capture) {
+			child.stdout.on('data', (chunk) => (capture.stdout += chunk));
+			child.stderr.on('data', (chunk) => (capture.stderr += chunk));
+		}
 		trackGroup(child);
 		child.url = url;
 		child.stop = () =>

@@ -82,9 +82,7 @@ function defineRobotTriggerSuite(line) {
 
 		async function startN8n() {
 			const started = Date.now();
-			editor = await n8n.start({ port: await freePort(), stdio: 'pipe' });
-			editor.stdout.on('data', (chunk) => (printed.stdout += chunk));
-			editor.stderr.on('data', (chunk) => (printed.stderr += chunk));
+			editor = await n8n.start({ port: await freePort(), capture: printed });
 			await until(
 				() => /Editor is now accessible/.test(printed.stdout + printed.stderr),
 				'"Editor is now accessible"',

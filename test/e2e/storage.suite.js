@@ -359,10 +359,8 @@ function defineSuite(line) {
 		});
 
 		test("the editor's pickers list files by path, people by name and the robot's group chats, through n8n's REST API", async () => {
-			const editor = await n8n.start({ port: await freePort(), stdio: 'pipe' });
 			const printed = { stdout: '', stderr: '' };
-			editor.stdout.on('data', (chunk) => (printed.stdout += chunk));
-			editor.stderr.on('data', (chunk) => (printed.stderr += chunk));
+			const editor = await n8n.start({ port: await freePort(), capture: printed });
 			try {
 				const rest = restClient(editor.url);
 				await rest.setUpOwner();

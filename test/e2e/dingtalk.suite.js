@@ -4,6 +4,7 @@
 // error items) and what DingTalk would have seen (the sandbox's request log).
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const path = require('node:path');
 const { N8nInstance, freePort } = require('./n8n');
 const { restClient } = require('./rest');
 const { createSandbox, DEMO, PATHS, peakPerSecond } = require('../sandbox/server');
@@ -452,7 +453,7 @@ function defineSuite(line) {
 			if (sandbox) await sandbox.stop();
 			if (n8n) {
 				process.stderr.write(`[e2e] n8n ${n8n.version} timings: ${JSON.stringify(n8n.timings)}\n`);
-				fs.rmSync(n8n.userFolder, { recursive: true, force: true });
+				n8n.remove();
 			}
 		});
 
@@ -861,6 +862,11 @@ function defineSuite(line) {
 			const printed = { stdout: '', stderr: '' };
 			const editor = await n8n.start({ port, capture: printed });
 			try {
+				// n8n's built editor lands outside the repository, so `npm run lint` does not lint it.
+				const editorFiles = path.join(n8n.userFolder, '.cache', 'n8n', 'public');
+				expect(fs.readdirSync(editorFiles)).toContain('index.html');
+				const repository = path.resolve(__dirname, '..', '..');
+				expect(path.relative(repository, fs.realpathSync(editorFiles))).toMatch(/^\.\./);
 				const rest = restClient(editor.url);
 				await rest.setUpOwner();
 				const nodeTypes = (await rest.get('/types/nodes.json')).filter((type) =>

@@ -73,10 +73,13 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const E2E_DIR = path.join(ROOT, '.e2e');
+// Where n8n's built editor goes (see keepEditorCacheOutside).
+const EDITOR_CACHE_DIR = path.join(os.tmpdir(), `${path.basename(ROOT)}-n8n-editor-cache`);
 const PACKAGE_NAME = require(path.join(ROOT, 'package.json')).name;
 const ENCRYPTION_KEY = 'n8n-nodes-dingtalk-files-e2e-key';
 
@@ -301,6 +304,7 @@ class N8nInstance {
 		this.extraEnv = env;
 		this.userFolder = path.join(E2E_DIR, `${name}-n8n${this.line}`);
 		this.packageDir = path.join(this.userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE_NAME);
+		this.editorCache = path.join(EDITOR_CACHE_DIR, path.basename(this.userFolder));
 		this.runtime = undefined;
 		this.timings = [];
 		this.seq = 0;
@@ -316,10 +320,32 @@ class N8nInstance {
 	 */
 	async setup({ fresh = true } = {}) {
 		this.runtime = await ensureRuntime(this.line);
-		if (fresh) fs.rmSync(this.userFolder, { recursive: true, force: true });
+		if (fresh) this.remove();
 		fs.mkdirSync(path.join(this.userFolder, 'tmp'), { recursive: true });
+		this.keepEditorCacheOutside();
 		await this.installPackage(await packPackage());
 		return this;
+	}
+
+	/**
+	 * `n8n start` writes its built editor (thousands of .js files) into <user folder>/.cache/n8n/public.
+	 * That folder is a link to one outside the repository: `eslint .` (`npm run lint`) does not follow
+	 * links, and would otherwise lint n8n's editor after any `npm run dev` or end-to-end run.
+	 */
+	keepEditorCacheOutside() {
+		const target = this.editorCache;
+		fs.mkdirSync(target, { recursive: true });
+		const link = path.join(this.userFolder, '.cache');
+		const current = fs.lstatSync(link, { throwIfNoEntry: false });
+		if (current?.isSymbolicLink() && fs.readlinkSync(link) === target) return;
+		fs.rmSync(link, { recursive: true, force: true });
+		fs.symlinkSync(target, link, 'dir');
+	}
+
+	/** Removes the user folder and n8n's editor files outside it. */
+	remove() {
+		fs.rmSync(this.userFolder, { recursive: true, force: true });
+		fs.rmSync(this.editorCache, { recursive: true, force: true });
 	}
 
 	/** Installs a package tarball the way n8n installs a community package. */

@@ -160,7 +160,7 @@ describe('n8n 2.x in queue mode: main, two workers, Redis, PostgreSQL', () => {
 		if (postgres) await postgres.stop();
 		if (redis) redis.stop();
 		if (sandbox) await sandbox.stop();
-		if (n8n) fs.rmSync(n8n.userFolder, { recursive: true, force: true });
+		if (n8n) n8n.remove();
 	});
 
 	test("two executions of one app on two workers at once, under DingTalk's 20 per second: no item fails", async () => {

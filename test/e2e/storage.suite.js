@@ -165,7 +165,7 @@ function defineSuite(line) {
 			if (sandbox) await sandbox.stop();
 			if (n8n) {
 				process.stderr.write(`[e2e] n8n ${n8n.version} timings: ${JSON.stringify(n8n.timings)}\n`);
-				fs.rmSync(n8n.userFolder, { recursive: true, force: true });
+				n8n.remove();
 			}
 		});
 

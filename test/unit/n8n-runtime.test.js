@@ -10,6 +10,9 @@ const {
 	ensureN8n,
 	installLockPath,
 	isInstalled,
+	LINES: PINNED_LINES,
+	lockfileOf,
+	runtimeManifest,
 	takeInstallLock,
 } = require('../../scripts/n8n-runtime');
 
@@ -161,4 +164,18 @@ describe('the install lock (one process installs a line, the others wait)', () =
 			String(process.pid),
 		);
 	});
+});
+
+describe('the recorded versions of each pinned n8n', () => {
+	it.each(Object.entries(PINNED_LINES))(
+		'n8n %s.x installs with npm ci from a lockfile that matches what the installer asks for',
+		(_, spec) => {
+			const lock = JSON.parse(fs.readFileSync(lockfileOf(spec.version), 'utf8'));
+			// npm ci refuses a lockfile whose root does not match package.json.
+			expect(lock.packages['']).toEqual({ dependencies: runtimeManifest(spec).dependencies });
+			expect(lock.packages['node_modules/n8n'].version).toBe(spec.version);
+			for (const [name, version] of Object.entries(spec.overrides ?? {}))
+				expect(lock.packages[`node_modules/${name}`].version).toBe(version);
+		},
+	);
 });

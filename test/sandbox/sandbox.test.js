@@ -803,6 +803,17 @@ describe('robot message file download and the file host', () => {
 		expect((await fetch(await downloadUrl(token))).headers.get('content-length')).toBeNull();
 	});
 
+	test('takeMostFilesAtOnce() gives the most downloads that were open at the same time, then counts afresh', async () => {
+		sandbox.takeMostFilesAtOnce();
+		const urls = await Promise.all([1, 2, 3].map(async () => await downloadUrl(token)));
+		// Each answer is held 300 ms: the three overlap.
+		sandbox.failNext({ path: '*', host: 'files' }, { delayMs: 300 }, 3);
+		await Promise.all(urls.map(async (url) => await readStream(await fetch(url))));
+		expect(sandbox.takeMostFilesAtOnce()).toBe(3);
+		for (const url of urls) await readStream(await fetch(url));
+		expect(sandbox.takeMostFilesAtOnce()).toBe(1);
+	});
+
 	test("failNext({ path: '*', host: 'files' }, { cutAfterBytes }): 200 and the real headers, then the connection is cut", async () => {
 		expect(() => sandbox.failNext({ path: '*' }, { cutAfterBytes: 10 })).toThrow(/files/);
 		expect(() => sandbox.failNext({ path: '*', host: 'files' }, { cutAfterBytes: -1 })).toThrow(

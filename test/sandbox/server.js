@@ -329,6 +329,8 @@ function createSandbox(options = {}) {
 	let rateWindows = new Map(); // "host appKey path" -> timestamps of counted calls
 	let downloads = new Map(); // file id -> {bytes | generated: {seed, size}, fileName, expires}
 	let fileHost = { chunked: false }; // how the file host answers downloads
+	// file-host requests open now, and the most at once since takeMostFilesAtOnce() last asked
+	const filesAtOnce = { open: 0, most: 0 };
 	let faults = [];
 	let tokenFetchCount = 0;
 	let everIssued = new Set(); // every token handed out, so tests can search outputs and logs for them
@@ -1205,6 +1207,11 @@ function createSandbox(options = {}) {
 	async function dispatch(hostName, req, res) {
 		const path = new URL(req.url, 'http://sandbox').pathname;
 		if (hostName === 'api' && path.startsWith('/_sandbox/')) return handleControl(req, res, path);
+		if (hostName === 'files') {
+			filesAtOnce.open++;
+			filesAtOnce.most = Math.max(filesAtOnce.most, filesAtOnce.open);
+			res.once('close', () => filesAtOnce.open--);
+		}
 		const delay = hostName === 'files' ? 0 : roundTripMs / 2;
 		if (delay > 0) await sleep(delay);
 		const ctx = newContext(hostName, req, res);
@@ -1389,6 +1396,16 @@ function createSandbox(options = {}) {
 				throw new Error('chunked must be true or false');
 			fileHost = { chunked: chunked ?? fileHost.chunked };
 			return { ...fileHost };
+		},
+
+		/**
+		 * The most requests to the file host (downloads) that were open at the same time since the last
+		 * call; counting starts afresh from those open now.
+		 */
+		takeMostFilesAtOnce() {
+			const most = filesAtOnce.most;
+			filesAtOnce.most = filesAtOnce.open;
+			return most;
 		},
 
 		failNext(match, response, times = 1) {

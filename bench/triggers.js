@@ -69,11 +69,11 @@ async function run({ line }) {
 			);
 		await n8n.importWorkflow(workflows);
 		for (const workflow of workflows) await n8n.publish(workflow.id);
-		let printed = '';
-		editor = await n8n.start({ port: await freePort(), stdio: 'pipe' });
-		editor.stdout.on('data', (chunk) => (printed += chunk));
-		editor.stderr.on('data', (chunk) => (printed += chunk));
-		await until(() => /Editor is now accessible/.test(printed), 'n8n to start', BENCH_WAIT);
+		editor = await n8n.start({
+			port: await freePort(),
+			untilAccessible: true,
+			readyTimeoutMs: BENCH_WAIT.timeoutMs,
+		});
 		const url = `${editor.url}/webhook/${webhookId}/webhook`;
 		// n8n activates workflows after that line: until then the URL answers 404.
 		await until(

@@ -716,15 +716,17 @@ class N8nInstance {
 	 * `n8n start` (editor + API) for the dev loop. Resolves, once http://localhost:<port>/rest/settings answers 200,
 	 * with the running ChildProcess (plus `child.url` and `child.stop()`); rejects if n8n exits first.
 	 * With `capture`, what n8n prints is appended to its `stdout` and `stderr` instead of shown (one object
-	 * may collect several starts).
+	 * may collect several starts). With `untilAccessible`, it also waits until this process printed
+	 * "Editor is now accessible": n8n activates workflows (triggers, webhooks) only after that line.
 	 * @param {{ port?: number, stdio?: 'inherit'|'ignore', capture?: { stdout: string, stderr: string },
-	 *   env?: Record<string,string>, readyTimeoutMs?: number }} options
+	 *   untilAccessible?: boolean, env?: Record<string,string>, readyTimeoutMs?: number }} options
 	 * @returns {Promise<import('node:child_process').ChildProcess & { url: string, stop(): Promise<void> }>}
 	 */
 	async start({
 		port = 5678,
 		stdio = 'inherit',
 		capture,
+		untilAccessible = false,
 		env = {},
 		readyTimeoutMs = 3 * 60 * 1000,
 	} = {}) {
@@ -739,12 +741,18 @@ class N8nInstance {
 		const child = spawn(this.runtime.nodeBin, [this.runtime.n8nBin, 'start'], {
 			cwd: this.userFolder,
 			env: fullEnv,
-			stdio: capture ? 'pipe' : stdio,
+			stdio: capture || untilAccessible ? 'pipe' : stdio,
 		});
-		if (capture) {
-			child.stdout.on('data', (chunk) => (capture.stdout += chunk));
-			child.stderr.on('data', (chunk) => (capture.stderr += chunk));
+		let printedHere = '';
+		for (const stream of ['stdout', 'stderr']) {
+			child[stream]?.on('data', (chunk) => {
+				printedHere += chunk;
+				if (capture) capture[stream] += chunk;
+			});
 		}
+		const isReady = async () =>
+			(await answers(`${url}/rest/settings`)) &&
+			(!untilAccessible || /Editor is now accessible/.test(printedHere));
 		trackGroup(child);
 		child.url = url;
 		child.stop = () =>
@@ -759,7 +767,7 @@ class N8nInstance {
 		});
 		const deadline = Date.now() + readyTimeoutMs;
 		while (!exited && Date.now() < deadline) {
-			if (await answers(`${url}/rest/settings`)) {
+			if (await isReady()) {
 				log(`n8n ${this.runtime.version} editor ready on ${url} (user folder ${this.userFolder})`);
 				return child;
 			}
@@ -768,8 +776,8 @@ class N8nInstance {
 		if (!exited) child.kill('SIGTERM');
 		throw new Error(
 			exited
-				? `n8n start exited (code ${child.exitCode}) before answering on ${url}`
-				: `n8n start: no answer on ${url} within ${readyTimeoutMs} ms`,
+				? `n8n start exited (code ${child.exitCode}) before it was ready on ${url}`
+				: `n8n start: not ready on ${url} within ${readyTimeoutMs} ms`,
 		);
 	}
 }

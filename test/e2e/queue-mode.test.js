@@ -134,16 +134,7 @@ describe('n8n 2.x in queue mode: main, two workers, Redis, PostgreSQL', () => {
 			]),
 		]);
 		await n8n.publish('queueLookups');
-		const printed = { stdout: '', stderr: '' };
-		main = await n8n.start({ port: await freePort(), capture: printed });
-		await until(
-			() => /Editor is now accessible/.test(printed.stdout + printed.stderr),
-			'the main process',
-			{
-				timeoutMs: 180_000,
-				everyMs: 250,
-			},
-		);
+		main = await n8n.start({ port: await freePort(), untilAccessible: true });
 		for (let index = 0; index < 2; index++) workers.push(await n8n.startWorker({ concurrency: 1 }));
 		// Workflows are activated after the editor line. Once the POST webhook is registered, a GET to it
 		// is refused with a hint at POST (and starts nothing).

@@ -85,11 +85,7 @@ function defineRobotTriggerSuite(line) {
 
 		async function startN8n() {
 			const started = Date.now();
-			editor = await n8n.start({ port: await freePort(), capture: printed });
-			await until(
-				() => /Editor is now accessible/.test(printed.stdout + printed.stderr),
-				'"Editor is now accessible"',
-			);
+			editor = await n8n.start({ port: await freePort(), capture: printed, untilAccessible: true });
 			timings.startMs = Date.now() - started;
 			rest = restClient(editor.url);
 		}

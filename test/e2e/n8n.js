@@ -75,6 +75,7 @@ const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { restClient } = require('./rest');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const E2E_DIR = path.join(ROOT, '.e2e');
@@ -508,13 +509,21 @@ class N8nInstance {
 	}
 
 	/**
-	 * `n8n execute --id=<id> --rawOutput`.
+	 * Runs a workflow to its end and reads what n8n stored. While serve() holds a started n8n, the run goes
+	 * through it, as the editor's "Execute workflow" button does (REST, manual mode, seconds saved per run);
+	 * otherwise it is `n8n execute --id=<id> --rawOutput` in a process of its own (CLI mode).
 	 * @returns {Promise<{ runData: object, lastNodeOutput: object[], lastNodeExecuted: string|undefined,
 	 *   error: null|{message, description, name, node, httpCode, raw}, status: string|undefined,
 	 *   execution: object|undefined, exitCode: number|null, signal: string|null, stdout: string, stderr: string,
 	 *   durationMs: number }>}
 	 */
-	async execute(workflowId, { timeoutMs, onSpawn } = {}) {
+	async execute(workflowId, options = {}) {
+		if (this.served && !options.onSpawn) return await this.executeServed(workflowId, options);
+		return await this.executeCli(workflowId, options);
+	}
+
+	/** `n8n execute --id=<id> --rawOutput`: one n8n process for this one run. */
+	async executeCli(workflowId, { timeoutMs, onSpawn } = {}) {
 		const startedMs = Date.now();
 		const result = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], {
 			timeoutMs,
@@ -562,15 +571,93 @@ class N8nInstance {
 				},
 			};
 		}
-		const { runData = {}, lastNodeExecuted, error } = execution.data.resultData;
+		return { ...base, ...runResult(execution) };
+	}
+
+	/**
+	 * Starts `n8n start` on a free port and logs in as its owner: from then on execute() runs workflows in
+	 * this one process. Import credentials and workflows first (the CLI imports write to the database the
+	 * server reads). What n8n prints collects in `this.served` ({ stdout, stderr }).
+	 */
+	async serve({ env = {} } = {}) {
+		this.served = { stdout: '', stderr: '' };
+		this.server = await this.start({ port: await freePort(), capture: this.served, env });
+		this.rest = restClient(this.server.url);
+		await this.rest.setUpOwner();
+		return this.server;
+	}
+
+	/** Stops the n8n that serve() started; execute() goes back to one process per run. */
+	async stopServing() {
+		const server = this.server;
+		this.server = undefined;
+		this.rest = undefined;
+		await server?.stop();
+	}
+
+	/**
+	 * One manual run in the served n8n: POST /rest/workflows/<id>/run from the workflow's trigger, then the
+	 * stored execution once it has ended (GET /rest/executions/<id>; its data is flatted, as in the database).
+	 * `stdout`/`stderr` hold what n8n printed meanwhile plus the execution as JSON, so a search for secrets
+	 * covers both, as with `n8n execute`.
+	 */
+	async executeServed(workflowId, { timeoutMs = 5 * 60 * 1000 } = {}) {
+		const started = Date.now();
+		const printedFrom = { stdout: this.served.stdout.length, stderr: this.served.stderr.length };
+		const { data: workflow } = await this.rest.get(`/rest/workflows/${workflowId}`);
+		const trigger = triggerOf(workflow);
+		// 2.x reads the workflow from its database and wants only the trigger; 1.x wants the workflow too.
+		let run;
+		try {
+			({ data: run } = await this.rest.post(`/rest/workflows/${workflowId}/run`, {
+				workflowData: workflow,
+				triggerToStartFrom: { name: trigger },
+			}));
+		} catch (refused) {
+			// 1.x refuses a workflow whose nodes have issues before it starts (500, the reason as message).
+			if (!refused.answer?.message) throw refused;
+			return {
+				stdout: this.served.stdout.slice(printedFrom.stdout),
+				stderr: this.served.stderr.slice(printedFrom.stderr),
+				durationMs: Date.now() - started,
+				exitCode: 1,
+				signal: null,
+				runData: {},
+				lastNodeOutput: [],
+				lastNodeExecuted: undefined,
+				status: undefined,
+				execution: undefined,
+				error: { message: refused.answer.message, description: refused.message, raw: null },
+			};
+		}
+		if (!run.executionId)
+			throw new Error(`n8n did not start ${workflowId} from "${trigger}": ${JSON.stringify(run)}`);
+		const flatted = require(path.join(this.runtime.dir, 'node_modules', 'flatted'));
+		const stored = await until(
+			async () => {
+				const { data } = await this.rest.get(`/rest/executions/${run.executionId}`);
+				const execution = { ...data, data: data.data ? flatted.parse(data.data) : undefined };
+				return executionDone(execution) || execution.data?.resultData?.error
+					? execution
+					: undefined;
+			},
+			`execution ${run.executionId} of ${workflowId} to end`,
+			{ timeoutMs, everyMs: 100 },
+		);
+		const execution = {
+			data: stored.data,
+			status: stored.status,
+			mode: stored.mode,
+			finished: Boolean(stored.finished),
+		};
+		const json = JSON.stringify(execution, null, 2);
 		return {
-			...base,
-			runData,
-			lastNodeOutput: nodeOutput(runData, lastNodeExecuted),
-			lastNodeExecuted,
-			status: execution.status,
-			execution,
-			error: summarizeError(error),
+			stdout: `${this.served.stdout.slice(printedFrom.stdout)}\n${json}`,
+			stderr: this.served.stderr.slice(printedFrom.stderr),
+			durationMs: Date.now() - started,
+			exitCode: execution.status === 'success' ? 0 : 1,
+			signal: null,
+			...runResult(execution),
 		};
 	}
 
@@ -780,6 +867,35 @@ class N8nInstance {
 				: `n8n start: not ready on ${url} within ${readyTimeoutMs} ms`,
 		);
 	}
+}
+
+/** What execute() reports of an execution (IRun): run data, the last node's items and the error. */
+function runResult(execution) {
+	const { runData = {}, lastNodeExecuted, error } = execution.data.resultData;
+	return {
+		runData,
+		lastNodeOutput: nodeOutput(runData, lastNodeExecuted),
+		lastNodeExecuted,
+		status: execution.status,
+		execution,
+		error: summarizeError(error),
+	};
+}
+
+/** The node a manual run starts from: the first trigger with nothing connected into it. */
+function triggerOf(workflow) {
+	const fed = new Set(
+		Object.values(workflow.connections ?? {}).flatMap((outputs) =>
+			Object.values(outputs)
+				.flat(2)
+				.map((connection) => connection?.node),
+		),
+	);
+	const trigger = workflow.nodes.find(
+		(node) => !fed.has(node.name) && /trigger/i.test(node.type.split('.').pop()),
+	);
+	if (!trigger) throw new Error(`workflow ${workflow.id} has no trigger to start from`);
+	return trigger.name;
 }
 
 function answers(url) {

@@ -11,8 +11,12 @@ function restClient(baseUrl) {
 			body: JSON.stringify(body),
 		});
 		const text = await response.text();
-		if (response.status !== 200)
-			throw new Error(`POST ${path}: ${response.status} ${text.slice(0, 300)}`);
+		if (response.status !== 200) {
+			const error = new Error(`POST ${path}: ${response.status} ${text.slice(0, 300)}`);
+			error.status = response.status;
+			error.answer = parsed(text);
+			throw error;
+		}
 		return { json: JSON.parse(text), cookie: response.headers.get('set-cookie') };
 	};
 	return {
@@ -42,6 +46,14 @@ function restClient(baseUrl) {
 			return await response.json();
 		},
 	};
+}
+
+function parsed(text) {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
 }
 
 module.exports = { restClient };

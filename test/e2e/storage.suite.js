@@ -5,8 +5,7 @@
 // cases are in test/integration/storage.test.ts, users-replies.test.ts and pickers.test.ts.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { N8nInstance, freePort } = require('./n8n');
-const { restClient } = require('./rest');
+const { N8nInstance } = require('./n8n');
 const { createSandbox, DEMO } = require('../sandbox/server');
 const W = require('./workflows');
 
@@ -159,11 +158,13 @@ function defineSuite(line) {
 			await n8n.setup();
 			await n8n.importCredentials([W.sandboxCredential(urls)]);
 			await n8n.importWorkflow(workflows());
+			await n8n.serve();
 		});
 
 		afterAll(async () => {
 			if (sandbox) await sandbox.stop();
 			if (n8n) {
+				await n8n.stopServing();
 				process.stderr.write(`[e2e] n8n ${n8n.version} timings: ${JSON.stringify(n8n.timings)}\n`);
 				n8n.remove();
 			}
@@ -359,69 +360,61 @@ function defineSuite(line) {
 		});
 
 		test("the editor's pickers list files by path, people by name and the robot's group chats, through n8n's REST API", async () => {
-			const printed = { stdout: '', stderr: '' };
-			const editor = await n8n.start({ port: await freePort(), capture: printed });
-			try {
-				const rest = restClient(editor.url);
-				await rest.setUpOwner();
-				const pick = async (methodName, currentNodeParameters, filter, paginationToken) =>
-					(
-						await rest.post('/rest/dynamic-node-parameters/resource-locator-results', {
-							nodeTypeAndVersion: { name: 'n8n-nodes-dingtalk-files.dingTalk', version: 1 },
-							methodName,
-							path: 'parameters.fileId',
-							currentNodeParameters,
-							credentials: { dingTalkApi: { id: W.CREDENTIAL_ID, name: W.CREDENTIAL_ID } },
-							filter,
-							paginationToken,
-						})
-					).data;
-				const storage = {
-					resource: 'file',
-					operation: 'get',
-					spaceId: picked(SPACE, 'Sandbox team (group files)'),
-					operatorUnionId: byId(alice),
-				};
-				const reports = await pick('searchFiles', storage, 'Reports/');
-				// (with the folder an earlier test made there)
-				expect(reports.results.map((entry) => [entry.name, entry.value])).toEqual(
-					expect.arrayContaining([
-						['Reports/2026/', FOLDERS.reports2026],
-						['Reports/Annual summary.docx', FILES.annualDocx],
-						['Reports/KPI (draft).csv', FILES.kpiCsv],
-					]),
-				);
-				expect(reports.results.every((entry) => entry.name.startsWith('Reports/'))).toBe(true);
-				const archive = await pick('searchFiles', storage, 'Archive/');
-				expect(archive.results).toHaveLength(50);
-				expect(archive.paginationToken).toEqual(expect.any(String));
-				const next = await pick('searchFiles', storage, 'Archive/', archive.paginationToken);
-				expect(next.results[0].value).toBe(archiveId(51));
-				const people = await pick('searchUsersByUnionId', { resource: 'file' }, 'Alice');
-				expect(people.results).toEqual([
-					expect.objectContaining({ name: 'Alice (Engineering Manager)', value: alice }),
-				]);
-				const groups = await pick('searchGroupChats', { resource: 'groupSpace' }, 'team');
-				expect(groups.results).toEqual([
-					expect.objectContaining({
-						name: 'Sandbox team',
-						value: DEMO.group.openConversationId,
-					}),
-				]);
-				// A picker that cannot list says why, naming the field to fill in first.
-				const missing = await pick('searchFiles', { resource: 'file', operation: 'get' }).then(
-					() => 'listed',
-					(error) => error.message,
-				);
-				expect(missing).toContain('Fill in \\"Operator Union ID\\" first');
-			} finally {
-				await editor.stop();
-				runs.push(printed);
-			}
+			const { rest } = n8n;
+			const pick = async (methodName, currentNodeParameters, filter, paginationToken) =>
+				(
+					await rest.post('/rest/dynamic-node-parameters/resource-locator-results', {
+						nodeTypeAndVersion: { name: 'n8n-nodes-dingtalk-files.dingTalk', version: 1 },
+						methodName,
+						path: 'parameters.fileId',
+						currentNodeParameters,
+						credentials: { dingTalkApi: { id: W.CREDENTIAL_ID, name: W.CREDENTIAL_ID } },
+						filter,
+						paginationToken,
+					})
+				).data;
+			const storage = {
+				resource: 'file',
+				operation: 'get',
+				spaceId: picked(SPACE, 'Sandbox team (group files)'),
+				operatorUnionId: byId(alice),
+			};
+			const reports = await pick('searchFiles', storage, 'Reports/');
+			// (with the folder an earlier test made there)
+			expect(reports.results.map((entry) => [entry.name, entry.value])).toEqual(
+				expect.arrayContaining([
+					['Reports/2026/', FOLDERS.reports2026],
+					['Reports/Annual summary.docx', FILES.annualDocx],
+					['Reports/KPI (draft).csv', FILES.kpiCsv],
+				]),
+			);
+			expect(reports.results.every((entry) => entry.name.startsWith('Reports/'))).toBe(true);
+			const archive = await pick('searchFiles', storage, 'Archive/');
+			expect(archive.results).toHaveLength(50);
+			expect(archive.paginationToken).toEqual(expect.any(String));
+			const next = await pick('searchFiles', storage, 'Archive/', archive.paginationToken);
+			expect(next.results[0].value).toBe(archiveId(51));
+			const people = await pick('searchUsersByUnionId', { resource: 'file' }, 'Alice');
+			expect(people.results).toEqual([
+				expect.objectContaining({ name: 'Alice (Engineering Manager)', value: alice }),
+			]);
+			const groups = await pick('searchGroupChats', { resource: 'groupSpace' }, 'team');
+			expect(groups.results).toEqual([
+				expect.objectContaining({
+					name: 'Sandbox team',
+					value: DEMO.group.openConversationId,
+				}),
+			]);
+			// A picker that cannot list says why, naming the field to fill in first.
+			const missing = await pick('searchFiles', { resource: 'file', operation: 'get' }).then(
+				() => 'listed',
+				(error) => error.message,
+			);
+			expect(missing).toContain('Fill in \\"Operator Union ID\\" first');
 		});
 
 		test('no token, secret or signed download header appears in any output or log line', () => {
-			expect(runs.length).toBe(8);
+			expect(runs.length).toBe(7);
 			const secrets = [
 				DEMO.app.appSecret,
 				...sandbox.issuedTokens(),
@@ -429,7 +422,8 @@ function defineSuite(line) {
 				'OSS SandboxStorageKeyId',
 			];
 			expect(sandbox.issuedTokens().length).toBeGreaterThan(0);
-			for (const run of runs) {
+			// Each run, and everything the served n8n printed (the pickers' calls too).
+			for (const run of [...runs, n8n.served]) {
 				const printed = `${run.stdout}\n${run.stderr}\n${JSON.stringify(run.runData)}`;
 				for (const secret of secrets) expect(printed).not.toContain(secret);
 			}

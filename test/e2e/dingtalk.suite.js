@@ -5,8 +5,7 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { N8nInstance, freePort } = require('./n8n');
-const { restClient } = require('./rest');
+const { N8nInstance } = require('./n8n');
 const { createSandbox, DEMO, PATHS, peakPerSecond } = require('../sandbox/server');
 const W = require('./workflows');
 
@@ -447,11 +446,13 @@ function defineSuite(line) {
 				}),
 			]);
 			await n8n.importWorkflow(Object.values(workflows));
+			await n8n.serve();
 		});
 
 		afterAll(async () => {
 			if (sandbox) await sandbox.stop();
 			if (n8n) {
+				await n8n.stopServing();
 				process.stderr.write(`[e2e] n8n ${n8n.version} timings: ${JSON.stringify(n8n.timings)}\n`);
 				n8n.remove();
 			}
@@ -745,10 +746,16 @@ function defineSuite(line) {
 			expect(result.error).toBeNull();
 			expect(result.lastNodeOutput).toHaveLength(50);
 			for (const item of result.lastNodeOutput) expect(item.json).toEqual(DEMO.group.space);
-			// One fetch at the start (the credential has no stored token) and one after the invalidation.
-			expect(sandbox.tokenFetches()).toBe(2);
-			const rejected = log(PATH.space).filter((entry) => entry.code === 'InvalidAuthentication');
-			expect(rejected.length).toBeGreaterThanOrEqual(1);
+			// Exactly one fetch after the first refusal, shared by every item in flight. Before it, one fetch
+			// at most: none when the served n8n still holds this app's token from an earlier test.
+			const calls = sandbox.requests.filter((entry) =>
+				[PATH.token, PATH.space].includes(entry.path),
+			);
+			const firstRefusal = calls.findIndex((entry) => entry.code === 'InvalidAuthentication');
+			expect(firstRefusal).toBeGreaterThan(0);
+			const fetches = (entries) => entries.filter((entry) => entry.path === PATH.token).length;
+			expect(fetches(calls.slice(firstRefusal))).toBe(1);
+			expect(fetches(calls.slice(0, firstRefusal))).toBeLessThanOrEqual(1);
 			expect(log(PATH.space).filter((entry) => entry.status === 200)).toHaveLength(50);
 		});
 
@@ -858,87 +865,78 @@ function defineSuite(line) {
 		});
 
 		test("in the editor: the node, its AI tool variant and themed icons load, and the credential's Test button shows DingTalk's own reason", async () => {
-			const port = await freePort();
-			const printed = { stdout: '', stderr: '' };
-			const editor = await n8n.start({ port, capture: printed });
-			try {
-				// n8n's built editor lands outside the repository, so `npm run lint` does not lint it.
-				const editorFiles = path.join(n8n.userFolder, '.cache', 'n8n', 'public');
-				expect(fs.readdirSync(editorFiles)).toContain('index.html');
-				const repository = path.resolve(__dirname, '..', '..');
-				expect(path.relative(repository, fs.realpathSync(editorFiles))).toMatch(/^\.\./);
-				const rest = restClient(editor.url);
-				await rest.setUpOwner();
-				const nodeTypes = (await rest.get('/types/nodes.json')).filter((type) =>
-					type.name.startsWith('n8n-nodes-dingtalk-files.'),
-				);
-				// The triggers have no AI tool variant (never usableAsTool).
-				expect(nodeTypes.map((type) => type.name).sort()).toEqual([
-					'n8n-nodes-dingtalk-files.dingTalk',
-					'n8n-nodes-dingtalk-files.dingTalkRobotTrigger',
-					'n8n-nodes-dingtalk-files.dingTalkRobotWebhookTrigger',
-					'n8n-nodes-dingtalk-files.dingTalkTool',
-				]);
-				const byName = (name) =>
-					nodeTypes.find((type) => type.name === `n8n-nodes-dingtalk-files.${name}`);
-				const dingTalk = byName('dingTalk');
-				const triggers = [byName('dingTalkRobotTrigger'), byName('dingTalkRobotWebhookTrigger')];
-				for (const type of [dingTalk, ...triggers])
-					expect(type.codex.categories).toEqual(['Communication', 'Data & Storage']);
-				expect(triggers.map((type) => type.group)).toEqual([['trigger'], ['trigger']]);
-				const credentialType = (await rest.get('/types/credentials.json')).find(
-					(type) => type.name === 'dingTalkApi',
-				);
-				for (const iconUrl of [
-					...[dingTalk, ...triggers].flatMap((type) => [type.iconUrl.light, type.iconUrl.dark]),
-					credentialType.iconUrl.light,
-				]) {
-					const icon = await fetch(`${editor.url}/${iconUrl}`);
-					expect(icon.headers.get('content-type')).toBe('image/svg+xml');
-					expect(await icon.text()).toMatch(/^<svg /);
-				}
-				expect(dingTalk.iconUrl.light).not.toBe(dingTalk.iconUrl.dark);
-				const results = [];
-				const suite = {
-					appType: 'thirdParty',
-					suiteKey: DEMO.suite.suiteKey,
-					suiteSecret: DEMO.suite.suiteSecret,
-					authCorpId: DEMO.suite.authCorpId,
-					suiteTicket: DEMO.suite.suiteTicket,
-				};
-				for (const [index, data] of [
-					{ clientSecret: 'not-the-secret-0000' },
-					{ clientSecret: DEMO.app.appSecret },
-					suite,
-				].entries()) {
-					const credential = W.sandboxCredential(urls, { data });
-					const created = await rest.post('/rest/credentials', {
-						name: `test ${index}`,
+			const { server: editor, rest } = n8n;
+			// n8n's built editor lands outside the repository, so `npm run lint` does not lint it.
+			const editorFiles = path.join(n8n.userFolder, '.cache', 'n8n', 'public');
+			expect(fs.readdirSync(editorFiles)).toContain('index.html');
+			const repository = path.resolve(__dirname, '..', '..');
+			expect(path.relative(repository, fs.realpathSync(editorFiles))).toMatch(/^\.\./);
+			const nodeTypes = (await rest.get('/types/nodes.json')).filter((type) =>
+				type.name.startsWith('n8n-nodes-dingtalk-files.'),
+			);
+			// The triggers have no AI tool variant (never usableAsTool).
+			expect(nodeTypes.map((type) => type.name).sort()).toEqual([
+				'n8n-nodes-dingtalk-files.dingTalk',
+				'n8n-nodes-dingtalk-files.dingTalkRobotTrigger',
+				'n8n-nodes-dingtalk-files.dingTalkRobotWebhookTrigger',
+				'n8n-nodes-dingtalk-files.dingTalkTool',
+			]);
+			const byName = (name) =>
+				nodeTypes.find((type) => type.name === `n8n-nodes-dingtalk-files.${name}`);
+			const dingTalk = byName('dingTalk');
+			const triggers = [byName('dingTalkRobotTrigger'), byName('dingTalkRobotWebhookTrigger')];
+			for (const type of [dingTalk, ...triggers])
+				expect(type.codex.categories).toEqual(['Communication', 'Data & Storage']);
+			expect(triggers.map((type) => type.group)).toEqual([['trigger'], ['trigger']]);
+			const credentialType = (await rest.get('/types/credentials.json')).find(
+				(type) => type.name === 'dingTalkApi',
+			);
+			for (const iconUrl of [
+				...[dingTalk, ...triggers].flatMap((type) => [type.iconUrl.light, type.iconUrl.dark]),
+				credentialType.iconUrl.light,
+			]) {
+				const icon = await fetch(`${editor.url}/${iconUrl}`);
+				expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+				expect(await icon.text()).toMatch(/^<svg /);
+			}
+			expect(dingTalk.iconUrl.light).not.toBe(dingTalk.iconUrl.dark);
+			const results = [];
+			const suite = {
+				appType: 'thirdParty',
+				suiteKey: DEMO.suite.suiteKey,
+				suiteSecret: DEMO.suite.suiteSecret,
+				authCorpId: DEMO.suite.authCorpId,
+				suiteTicket: DEMO.suite.suiteTicket,
+			};
+			for (const [index, data] of [
+				{ clientSecret: 'not-the-secret-0000' },
+				{ clientSecret: DEMO.app.appSecret },
+				suite,
+			].entries()) {
+				const credential = W.sandboxCredential(urls, { data });
+				const created = await rest.post('/rest/credentials', {
+					name: `test ${index}`,
+					type: credential.type,
+					data: credential.data,
+				});
+				const tested = await rest.post('/rest/credentials/test', {
+					credentials: {
+						id: created.data.id,
+						name: created.data.name,
 						type: credential.type,
 						data: credential.data,
-					});
-					const tested = await rest.post('/rest/credentials/test', {
-						credentials: {
-							id: created.data.id,
-							name: created.data.name,
-							type: credential.type,
-							data: credential.data,
-						},
-					});
-					results.push(tested.data);
-				}
-				expect(results[0].status).toBe('Error');
-				expect(results[0].message).toMatch(
-					/^DingTalk did not issue an access token: .+ \[invalidClientIdOrSecret\] \(request id \S+\)$/,
-				);
-				expect(results[1]).toEqual({ status: 'OK', message: 'Connection successful!' });
-				expect(results[2]).toEqual({ status: 'OK', message: 'Connection successful!' });
-				expect(log(PATH.corpToken).length).toBeGreaterThan(0);
-				expect(log(PATH.token).map((entry) => entry.code)).toContain('invalidClientIdOrSecret');
-			} finally {
-				await editor.stop();
-				runs.push(printed);
+					},
+				});
+				results.push(tested.data);
 			}
+			expect(results[0].status).toBe('Error');
+			expect(results[0].message).toMatch(
+				/^DingTalk did not issue an access token: .+ \[invalidClientIdOrSecret\] \(request id \S+\)$/,
+			);
+			expect(results[1]).toEqual({ status: 'OK', message: 'Connection successful!' });
+			expect(results[2]).toEqual({ status: 'OK', message: 'Connection successful!' });
+			expect(log(PATH.corpToken).length).toBeGreaterThan(0);
+			expect(log(PATH.token).map((entry) => entry.code)).toContain('invalidClientIdOrSecret');
 		});
 
 		test('no access token, app secret, suite secret or signed URL appears in any output, error or log line', () => {
@@ -950,7 +948,8 @@ function defineSuite(line) {
 			];
 			expect(sandbox.issuedTokens().length).toBeGreaterThan(2);
 			expect(runs.length).toBeGreaterThan(10);
-			for (const run of runs) {
+			// Each run, and everything the served n8n printed (the editor's calls too).
+			for (const run of [...runs, n8n.served]) {
 				const printed = `${run.stdout}\n${run.stderr}`;
 				for (const secret of secrets) expect(printed).not.toContain(secret);
 				// Signed URLs only where returning one is the job (Download with content off).

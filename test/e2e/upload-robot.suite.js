@@ -345,11 +345,13 @@ function defineSuite(line) {
 				W.sandboxCredential(urls, { id: 'httpApp' }),
 			]);
 			await n8n.importWorkflow([...workflows(), ...httpWorkflows()]);
+			await n8n.serve();
 		});
 
 		afterAll(async () => {
 			if (sandbox) await sandbox.stop();
 			if (n8n) {
+				await n8n.stopServing();
 				process.stderr.write(`[e2e] n8n ${n8n.version} timings: ${JSON.stringify(n8n.timings)}\n`);
 				n8n.remove();
 			}
@@ -674,7 +676,8 @@ function defineSuite(line) {
 				'OSS SandboxStorageKeyId',
 			];
 			expect(sandbox.issuedTokens().length).toBeGreaterThan(2);
-			for (const run of runs) {
+			// Each run, and everything the served n8n printed.
+			for (const run of [...runs, n8n.served]) {
 				const printed = `${run.stdout}\n${run.stderr}`;
 				for (const secret of secrets) expect(printed).not.toContain(secret);
 			}

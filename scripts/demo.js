@@ -1,12 +1,13 @@
 'use strict';
 // npm run demo: runs the example workflows headless in a real n8n against the DingTalk sandbox and
-// prints what each produced. Workflows that start with a robot trigger run in `n8n start`, one at a
-// time, started by the messages the sandbox sends the robot (DEMO_ROBOT_MESSAGES in examples/build.js,
-// else a file). Nothing outside this checkout is touched but the robot example's folder in /tmp.
+// prints what each produced, all in one `n8n start`. Workflows that start with a robot trigger are
+// activated one at a time, started by the messages the sandbox sends the robot (DEMO_ROBOT_MESSAGES in
+// examples/build.js, else a file). Nothing outside this checkout is touched but the robot example's
+// folder in /tmp.
 const fs = require('node:fs');
 const path = require('node:path');
 const { createSandbox } = require('../test/sandbox/server');
-const { N8nInstance, executionDone, freePort, until } = require('../test/e2e/n8n');
+const { N8nInstance, executionDone, until } = require('../test/e2e/n8n');
 const { sandboxCredential } = require('../test/e2e/workflows');
 const { KEPT_FILES_FOLDER, DEMO_ROBOT_MESSAGES } = require('../examples/build');
 
@@ -30,16 +31,12 @@ function describeMessage(spec) {
 }
 
 /**
- * Activates the workflow alone, starts n8n, has a user send the robot each message (`sandbox.robot.
- * sendMessage` specs) and waits for the execution it starts before the next; resolves with the runs.
+ * Activates the workflow alone in the served n8n, has a user send the robot each message
+ * (`sandbox.robot.sendMessage` specs) and waits for the execution it starts before the next; resolves
+ * with the runs once the workflow is deactivated and its connection closed.
  */
 async function runTriggered(n8n, sandbox, workflow, messages) {
 	await n8n.publish(workflow.id);
-	const editor = await n8n.start({
-		port: await freePort(),
-		stdio: 'ignore',
-		env: { N8N_RESTRICT_FILE_ACCESS_TO: KEPT_FILES_FOLDER },
-	});
 	try {
 		await until(
 			() => sandbox.robot.openConnections().length > 0,
@@ -64,8 +61,13 @@ async function runTriggered(n8n, sandbox, workflow, messages) {
 		}
 		return runs;
 	} finally {
-		await editor.stop();
 		await n8n.unpublish(workflow.id);
+		// The next robot example's messages must reach its own connection, not this one.
+		await until(
+			() => sandbox.robot.openConnections().length === 0,
+			"the trigger's connection to close",
+			TRIGGER_WAIT,
+		);
 	}
 }
 
@@ -98,6 +100,9 @@ async function runExamples({ line = 2, onResult = () => {} } = {}) {
 		);
 		await n8n.importWorkflow(workflows);
 		fs.mkdirSync(KEPT_FILES_FOLDER, { recursive: true });
+		// One n8n for every example: the manual ones run as the editor runs them, the robot ones are
+		// activated in it one at a time.
+		await n8n.serve({ env: { N8N_RESTRICT_FILE_ACCESS_TO: KEPT_FILES_FOLDER } });
 		for (const [index, workflow] of workflows.entries()) {
 			const byRobot = workflow.nodes[0].type.endsWith('RobotTrigger');
 			let result = {
@@ -163,6 +168,7 @@ async function runExamples({ line = 2, onResult = () => {} } = {}) {
 			onResult(result);
 		}
 	} finally {
+		await n8n.stopServing();
 		await sandbox.stop();
 		fs.rmSync(n8n.userFolder, { recursive: true, force: true });
 	}

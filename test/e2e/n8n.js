@@ -738,8 +738,18 @@ class N8nInstance {
 		}));
 	}
 
-	/** Activates a workflow for the next `n8n start`: `publish:workflow` in 2.x, `update:workflow --active` in 1.x. */
+	/**
+	 * Activates a workflow: at once in the n8n that serve() started (its REST API, as the editor's toggle
+	 * does), else for the next `n8n start` (`publish:workflow` in 2.x, `update:workflow --active` in 1.x).
+	 */
 	async publish(workflowId) {
+		if (this.served) {
+			const { data: workflow } = await this.rest.get(`/rest/workflows/${workflowId}`);
+			await this.rest.post(`/rest/workflows/${workflowId}/activate`, {
+				versionId: workflow.versionId,
+			});
+			return;
+		}
 		const args =
 			this.line === 2
 				? ['publish:workflow', `--id=${workflowId}`]
@@ -748,11 +758,17 @@ class N8nInstance {
 		const printed = result.stdout + result.stderr;
 		if (/error/i.test(printed) && !/Publishing workflow|Activating workflow/i.test(printed))
 			throw new Error(`n8n ${args.join(' ')} failed\n${printed}`);
-		return result;
 	}
 
-	/** Deactivates a workflow for the next `n8n start`: `unpublish:workflow` in 2.x, `update:workflow --active=false` in 1.x. */
+	/**
+	 * Deactivates a workflow: at once in the n8n that serve() started, else for the next `n8n start`
+	 * (`unpublish:workflow` in 2.x, `update:workflow --active=false` in 1.x).
+	 */
 	async unpublish(workflowId) {
+		if (this.served) {
+			await this.rest.post(`/rest/workflows/${workflowId}/deactivate`, {});
+			return;
+		}
 		const args =
 			this.line === 2
 				? ['unpublish:workflow', `--id=${workflowId}`]
@@ -760,7 +776,6 @@ class N8nInstance {
 		const result = await this.cli(args);
 		const printed = result.stdout + result.stderr;
 		if (/error/i.test(printed)) throw new Error(`n8n ${args.join(' ')} failed\n${printed}`);
-		return result;
 	}
 
 	/**

@@ -1,7 +1,8 @@
 'use strict';
 // Smoke test of the end-to-end harness (test/e2e/n8n.js): n8n's built-in nodes only, in every n8n line
 // installed here. Proves binary data from base64, SHA256 of a binary property, calls to a local HTTP
-// server, "Continue On Fail" items, a failed execution's parsed output, and the community-package install.
+// server, "Continue On Fail" items, a failed execution's parsed output, the community-package install,
+// and that a served n8n (serve(): the REST run the suites use) reports every run as `n8n execute` does.
 // Run: npx jest --selectProjects e2e test/e2e/harness.test.js
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -155,6 +156,7 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 	let local;
 	let wf;
 	const report = {};
+	const cliRuns = {}; // what `n8n execute` gave, per workflow key, compared with the served runs at the end
 
 	beforeAll(async () => {
 		local = await startServer();
@@ -175,11 +177,12 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 		await n8n.importWorkflow(Object.values(wf));
 		report.workflowImportMs = Date.now() - t;
 		t = Date.now();
-		report.binaryRun = await n8n.execute(wf.binary.id);
+		report.binaryRun = cliRuns.binary = await n8n.execute(wf.binary.id);
 		report.firstExecuteMs = Date.now() - t;
 	});
 
 	afterAll(async () => {
+		await n8n?.stopServing();
 		if (local) {
 			local.server.closeAllConnections();
 			await new Promise((resolve) => local.server.close(resolve));
@@ -204,7 +207,7 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 	});
 
 	test('n8n knows our node as n8n-nodes-dingtalk-files.dingTalk', async () => {
-		const result = await n8n.execute(wf.ourNode.id);
+		const result = (cliRuns.ourNode = await n8n.execute(wf.ourNode.id));
 		process.stderr.write(
 			`[harness report] n8n ${n8n.version} our node, no parameters: ${JSON.stringify(result.error && { ...result.error, raw: undefined, description: undefined })}\n`,
 		);
@@ -239,7 +242,7 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 
 	test('HTTP Request reaches a local server on 127.0.0.1, with an imported credential', async () => {
 		const before = local.requests.length;
-		const result = await n8n.execute(wf.http.id);
+		const result = (cliRuns.http = await n8n.execute(wf.http.id));
 		expect(result.error).toBeNull();
 		const seen = local.requests.slice(before);
 		expect(seen).toHaveLength(1);
@@ -252,7 +255,7 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 	});
 
 	test('Continue On Fail: onError and the legacy continueOnFail both keep the failed item', async () => {
-		const result = await n8n.execute(wf.continueOnFail.id);
+		const result = (cliRuns.continueOnFail = await n8n.execute(wf.continueOnFail.id));
 		expect(result.error).toBeNull();
 		for (const node of ['Modern', 'Legacy']) {
 			const items = result.runData[node][0].data.main[0];
@@ -269,7 +272,7 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 	});
 
 	test('a failed execution still yields its run data and the error', async () => {
-		const result = await n8n.execute(wf.failure.id);
+		const result = (cliRuns.failure = await n8n.execute(wf.failure.id));
 		process.stderr.write(
 			`[harness report] n8n ${n8n.version} failed execution error: ${JSON.stringify({ ...result.error, raw: undefined })}\n`,
 		);
@@ -283,5 +286,33 @@ describe.each(LINES)('n8n line %i harness', (line) => {
 		expect(result.lastNodeOutput).toEqual([]);
 		expect(result.runData.Broken[0].error).toBeDefined();
 		expect(result.runData.Start[0].data.main[0]).toHaveLength(1);
+	});
+	// The suites run their workflows in one started n8n (serve(): the editor's REST run, manual mode):
+	// it must report what `n8n execute` reports.
+	test('a served n8n reports every run as n8n execute does: items, pairing, binary, errors', async () => {
+		const seen = (run) => ({
+			lastNodeExecuted: run.lastNodeExecuted,
+			items: run.lastNodeOutput.map((item) => ({
+				json: item.json.error ? { error: item.json.error.message } : item.json,
+				pairedItem: item.pairedItem,
+				binary: item.binary && Object.keys(item.binary),
+			})),
+			error: run.error && {
+				message: run.error.message,
+				node: run.error.node,
+				name: run.error.name,
+				httpCode: run.error.httpCode,
+			},
+		});
+		expect(Object.keys(cliRuns).sort()).toEqual(Object.keys(wf).sort());
+		await n8n.serve();
+		for (const [key, cliRun] of Object.entries(cliRuns)) {
+			const served = await n8n.execute(wf[key].id);
+			expect({ key, mode: served.execution?.mode, ...seen(served) }).toEqual({
+				key,
+				mode: key === 'ourNode' && line === 1 ? undefined : 'manual',
+				...seen(cliRun),
+			});
+		}
 	});
 });

@@ -627,7 +627,12 @@ class N8nInstance {
 				lastNodeExecuted: undefined,
 				status: undefined,
 				execution: undefined,
-				error: { message: refused.answer.message, description: refused.message, raw: null },
+				error: {
+					message: refused.answer.message,
+					name: /^\w+(?=:)/.exec(refused.answer.stacktrace ?? '')?.[0],
+					description: refused.message,
+					raw: null,
+				},
 			};
 		}
 		if (!run.executionId)

@@ -1,12 +1,11 @@
 'use strict';
-// `npm test`: the whole proof, arranged so that waiting overlaps with work. On a clean clone most of the
-// time used to go to installing the two real n8n releases before any test ran (jest runs every
-// project's globalSetup first). Here they install in the background from the start, beside lint, the
-// format check, the type check, the build, the scanner and the unit, sandbox and integration tests; the
-// end-to-end suite starts once n8n 2.x is ready, two test files at a time (each starts its own n8n
-// processes, sandbox and ports), while n8n 1.x installs for the suites that need it. Every step and suite is the same as before; only the order and the
-// overlap changed. The timings are printed at the end (breakdown: CONTRIBUTING.md, "How long npm test
-// takes").
+// `npm test`: the whole proof, arranged so that waiting overlaps with work. The two real n8n releases
+// install in the background from the start, beside lint, the format check, the type check, the build,
+// the scanner and the unit, sandbox and integration tests. Then the end-to-end files run line by line:
+// those of n8n 2.x as soon as it is installed, two files at a time (each starts its own sandbox, n8n
+// and ports); the measured robot file alone; those of n8n 1.x once its install, still going on beside
+// the 2.x files, has ended. The timings are printed at the end (breakdown: CONTRIBUTING.md, "How long
+// npm test takes").
 //
 // Environment: E2E_WORKERS (default 2) sets the end-to-end suite's jest workers.
 const { spawn } = require('node:child_process');
@@ -90,6 +89,20 @@ function report() {
 	for (const [name, ms] of timings) say(`  ${name.padEnd(58)} ${seconds(ms).padStart(6)}`);
 }
 
+/**
+ * The end-to-end step of one n8n line: the files of that line (`*-n8n<line>.test.js`; `ignore` leaves out the
+ * other line's) and those that run in the lines E2E_N8N_LINES names (the harness, the examples).
+ */
+function endToEnd(line, ignore) {
+	const workers = process.env.E2E_WORKERS || '2';
+	return [
+		`jest: end-to-end in n8n ${line}.x (${workers} workers)`,
+		process.execPath,
+		[JEST, '--selectProjects', 'e2e', `--maxWorkers=${workers}`, ...ignore],
+		{ env: { E2E_N8N_LINES: String(line) } },
+	];
+}
+
 /** Resolves once `ready()` holds (checked every 2 s), or to the job's result when it ended first. */
 async function readyOrEnded(job, ready) {
 	let ended;
@@ -126,46 +139,36 @@ async function main() {
 		'integration',
 	]);
 
-	const t = Date.now();
-	say('waiting for n8n 2.x and PostgreSQL ...');
-	const failed = await readyOrEnded(install, () => isInstalled('2') && isPostgresInstalled());
-	if (failed && failed.code !== 0) {
-		say(`${failed.name} failed (exit ${failed.code}); the reason is above, under its prefix`);
+	const failedInstall = (result) => {
+		say(`${result.name} failed (exit ${result.code}); the reason is above, under its prefix`);
 		report();
 		process.exit(1);
-	}
+	};
+	let t = Date.now();
+	say('waiting for n8n 2.x and PostgreSQL ...');
+	const failed = await readyOrEnded(install, () => isInstalled('2') && isPostgresInstalled());
+	if (failed && failed.code !== 0) failedInstall(failed);
 	timings.push(['waiting for n8n 2.x and PostgreSQL after the tests above', Date.now() - t]);
 	if ((await redis).code !== 0)
 		say('redis-server could not be installed: the queue-mode test will fail');
 
-	const workers = process.env.E2E_WORKERS || '2';
-	await step(
-		`jest: end-to-end (${workers} workers; 1.x suites wait for its install)`,
-		process.execPath,
-		[
-			JEST,
-			'--selectProjects',
-			'e2e',
-			`--maxWorkers=${workers}`,
-			'--testPathIgnorePatterns',
-			MEASURED_ALONE,
-		],
-		{ env: { E2E_SETUP_LINES: '2' } },
-	);
+	await step(...endToEnd(2, ['--testPathIgnorePatterns', 'n8n1\\.test\\.js$', MEASURED_ALONE]));
 	// Its burst test measures n8n's memory and how soon frames are acknowledged: with another n8n
 	// busy beside it on two cores, both measure the neighbour (seen: 187 MB instead of 0 to 78 MB).
+	// Only the 1.x install may still run beside it.
 	await step(
 		`jest: end-to-end, alone: ${MEASURED_ALONE}`,
 		process.execPath,
 		[JEST, MEASURED_ALONE, '--selectProjects', 'e2e', '--runInBand'],
-		{ env: { E2E_SETUP_LINES: '2' } },
+		{ env: { E2E_N8N_LINES: '2' } },
 	);
-	const { name, code } = await install;
-	if (code !== 0) {
-		say(`${name} failed (exit ${code}); the reason is above, under its prefix`);
-		report();
-		process.exit(1);
-	}
+
+	t = Date.now();
+	say('waiting for n8n 1.x ...');
+	const installed = await install;
+	if (installed.code !== 0) failedInstall(installed);
+	timings.push(['waiting for n8n 1.x after the tests above', Date.now() - t]);
+	await step(...endToEnd(1, ['--testPathIgnorePatterns', 'n8n2\\.test\\.js$']));
 	report();
 }
 

@@ -14,7 +14,10 @@ const EXAMPLE_FILES = fs
 	.filter((file) => file.endsWith('.json'));
 const streamWorksOnThisNode = Number(process.versions.node.split('.')[0]) >= 22;
 
-describe.each([2, 1])('example workflows in real n8n %s.x', (line) => {
+// The n8n lines to run them in (default both): `npm test` runs each line's end-to-end files in a step of its own.
+const LINES = (process.env.E2E_N8N_LINES || '2,1').split(',').map(Number);
+
+describe.each(LINES)('example workflows in real n8n %s.x', (line) => {
 	let results;
 	const resultOf = (file) => results.find((result) => result.file === file);
 	const outputOf = (result, node) => result.runData[node][0].data.main[0];

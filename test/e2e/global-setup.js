@@ -4,13 +4,8 @@
 const { ensureN8n, isInstalled, LINES } = require('../../scripts/n8n-runtime');
 
 module.exports = async () => {
-	// E2E_SETUP_LINES: `npm test` (scripts/test.js) names only the line it already installed; the other
-	// installs in its background, and the suites that need it wait for it (test/e2e/n8n.js).
-	const lines = (
-		process.env.E2E_SETUP_LINES ||
-		process.env.E2E_N8N_LINES ||
-		Object.keys(LINES).sort().reverse().join(',')
-	)
+	// E2E_N8N_LINES: the lines to run in (`npm test` runs one line per step, once it is installed).
+	const lines = (process.env.E2E_N8N_LINES || Object.keys(LINES).sort().reverse().join(','))
 		.split(',')
 		.map((line) => line.trim());
 	for (const line of lines) {

@@ -1,8 +1,9 @@
 'use strict';
 // The order of test files: jest's own (slowest first, from its cache, else largest first), except that
-// end-to-end files needing only n8n 2.x go before those needing 1.x. On a clean clone `npm test`
-// (scripts/test.js) starts the end-to-end suite as soon as 2.x is installed, while 1.x still installs:
-// files that need 1.x first would hold both workers waiting for it. Only the order changes.
+// end-to-end files needing only n8n 2.x go before those needing 1.x. When every file runs in one jest
+// (`npm run test:e2e`, `npx jest`) on a machine where 1.x is still installing, files that need 1.x first
+// would hold the workers waiting for it. Only the order changes. (`npm test` runs each line's files in a
+// step of its own.)
 const path = require('node:path');
 
 const { default: Sequencer } = require(

@@ -67,6 +67,16 @@
  *   1.123.81: package install 0.3 s; first import 2.6-3.6 s; later import ~1.7 s; execute 1.8-2.5 s;
  *             `start` ~3 s.
  *   import:workflow takes an array: import all of a suite's workflows in one process.
+ *   Measured again on 6 December (a slower day): execute 4.8-5.7 s (2.x), 3.4-3.6 s (1.x).
+ *
+ * Served runs (serve(), what the suites use): one `n8n start` per suite, logged in as its owner, and each
+ * execute() is the editor's "Execute workflow": POST /rest/workflows/<id>/run with triggerToStartFrom
+ * (2.x reads the workflow from its database; 1.x wants it in the body as workflowData), then
+ * GET /rest/executions/<id> until it has ended and its run data is stored (data is flatted, as stored).
+ * Manual mode instead of cli, the same IRun otherwise (harness.test.js compares the two). A workflow
+ * whose nodes have issues: 2.x stores a failed execution, 1.x answers the POST with 500 and the message.
+ * Measured: serve() 9.6-12.3 s; then a run takes 0.1-0.4 s instead of a process each. What a served n8n
+ * keeps between runs is what a real one keeps: a token fetched by one execution serves the next.
  */
 const { spawn, execFile } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -556,19 +566,13 @@ class N8nInstance {
 			const printed = parseCliError(`${result.stdout}\n${result.stderr}`);
 			return {
 				...base,
-				runData: {},
-				lastNodeOutput: [],
-				lastNodeExecuted: undefined,
-				status: undefined,
-				execution: undefined,
-				error: {
+				...notStarted({
 					message: printed
 						? printed.message
 						: `n8n execute printed no execution data (exit code ${result.code}, signal ${result.signal})`,
 					name: printed && printed.name,
 					description: lastLines(`${result.stdout}\n${result.stderr}`.replace(ANSI, ''), 30),
-					raw: null,
-				},
+				}),
 			};
 		}
 		return { ...base, ...runResult(execution) };
@@ -622,17 +626,11 @@ class N8nInstance {
 				durationMs: Date.now() - started,
 				exitCode: 1,
 				signal: null,
-				runData: {},
-				lastNodeOutput: [],
-				lastNodeExecuted: undefined,
-				status: undefined,
-				execution: undefined,
-				error: {
+				...notStarted({
 					message: refused.answer.message,
 					name: /^\w+(?=:)/.exec(refused.answer.stacktrace ?? '')?.[0],
 					description: refused.message,
-					raw: null,
-				},
+				}),
 			};
 		}
 		if (!run.executionId)
@@ -899,6 +897,18 @@ function runResult(execution) {
 		status: execution.status,
 		execution,
 		error: summarizeError(error),
+	};
+}
+
+/** What execute() reports of a run n8n refused before its first node: no run data, only the error. */
+function notStarted(error) {
+	return {
+		runData: {},
+		lastNodeOutput: [],
+		lastNodeExecuted: undefined,
+		status: undefined,
+		execution: undefined,
+		error: { ...error, raw: null },
 	};
 }
 

@@ -580,12 +580,14 @@ class N8nInstance {
 
 	/**
 	 * Starts `n8n start` on a free port and logs in as its owner: from then on execute() runs workflows in
-	 * this one process. Import credentials and workflows first (the CLI imports write to the database the
-	 * server reads). What n8n prints collects in `this.served` ({ stdout, stderr }).
+	 * this one process, and publish()/unpublish() act in it at once. Import credentials and workflows
+	 * first (the CLI imports write to the database the server reads). What n8n prints collects in
+	 * `this.served` ({ stdout, stderr }: `capture` when given, so one object may collect several starts);
+	 * `untilAccessible` as for start().
 	 */
-	async serve({ env = {} } = {}) {
-		this.served = { stdout: '', stderr: '' };
-		this.server = await this.start({ port: await freePort(), capture: this.served, env });
+	async serve({ env = {}, capture = { stdout: '', stderr: '' }, untilAccessible = false } = {}) {
+		this.served = capture;
+		this.server = await this.start({ port: await freePort(), capture, untilAccessible, env });
 		this.rest = restClient(this.server.url);
 		await this.rest.setUpOwner();
 		return this.server;
@@ -595,6 +597,7 @@ class N8nInstance {
 	async stopServing() {
 		const server = this.server;
 		this.server = undefined;
+		this.served = undefined;
 		this.rest = undefined;
 		await server?.stop();
 	}

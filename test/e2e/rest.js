@@ -20,7 +20,8 @@ function restClient(baseUrl) {
 		return { json: JSON.parse(text), cookie: response.headers.get('set-cookie') };
 	};
 	return {
-		// The REST routes come up a moment after the editor answers: retry until the owner is set up.
+		// The REST routes come up a moment after the editor answers: retry until the owner is set up, or,
+		// in an n8n started again on the same database, logged in.
 		async setUpOwner() {
 			const owner = {
 				email: 'owner@example.com',
@@ -30,7 +31,13 @@ function restClient(baseUrl) {
 			};
 			for (let attempt = 0; ; attempt++) {
 				try {
-					const { cookie } = await post('/rest/owner/setup', owner);
+					const { cookie } = await post('/rest/owner/setup', owner).catch(async (error) => {
+						if (!/already setup/.test(error.answer?.message)) throw error;
+						return await post('/rest/login', {
+							emailOrLdapLoginId: owner.email,
+							password: owner.password,
+						});
+					});
 					headers.cookie = String(cookie).split(';')[0];
 					return;
 				} catch (error) {

@@ -131,12 +131,14 @@ async function main() {
 	await step('type check', NPM, ['run', '--silent', 'typecheck']);
 	await step('build', NPM, ['run', '--silent', 'build']);
 	await step('scanner', NPM, ['run', '--silent', 'scan']);
+	// The fast loop's jest config: each file transpiled on its own (the type check above covers the
+	// types), 3 workers since much of the tests' time is spent waiting on sockets. 45 s instead of 110 s
+	// with ts-jest's full type service and one worker, measured idle.
 	await step('jest: unit, sandbox, integration', process.execPath, [
 		JEST,
-		'--selectProjects',
-		'unit',
-		'sandbox',
-		'integration',
+		'-c',
+		'test/jest.fast.config.js',
+		'--maxWorkers=3',
 	]);
 
 	const failedInstall = (result) => {

@@ -554,12 +554,7 @@ class N8nInstance {
 			// flushed. The execution stored in the database is whole.
 			const stored = await this.lastExecution(workflowId).catch(() => undefined);
 			if (stored && stored.createdMs >= startedMs - 2000 && stored.data && stored.data.resultData) {
-				execution = {
-					data: stored.data,
-					status: stored.status,
-					mode: stored.mode,
-					finished: Boolean(stored.finished),
-				};
+				execution = storedRun(stored);
 			}
 		}
 		if (!execution) {
@@ -610,7 +605,15 @@ class N8nInstance {
 	 */
 	async executeServed(workflowId, { timeoutMs = 5 * 60 * 1000 } = {}) {
 		const started = Date.now();
-		const printedFrom = { stdout: this.served.stdout.length, stderr: this.served.stderr.length };
+		const { served } = this;
+		const from = { stdout: served.stdout.length, stderr: served.stderr.length };
+		// What n8n printed since this run began, and how long it took.
+		const meanwhile = () => ({
+			stdout: served.stdout.slice(from.stdout),
+			stderr: served.stderr.slice(from.stderr),
+			durationMs: Date.now() - started,
+			signal: null,
+		});
 		const { data: workflow } = await this.rest.get(`/rest/workflows/${workflowId}`);
 		const trigger = triggerOf(workflow);
 		// 2.x reads the workflow from its database and wants only the trigger; 1.x wants the workflow too.
@@ -624,11 +627,8 @@ class N8nInstance {
 			// 1.x refuses a workflow whose nodes have issues before it starts (500, the reason as message).
 			if (!refused.answer?.message) throw refused;
 			return {
-				stdout: this.served.stdout.slice(printedFrom.stdout),
-				stderr: this.served.stderr.slice(printedFrom.stderr),
-				durationMs: Date.now() - started,
+				...meanwhile(),
 				exitCode: 1,
-				signal: null,
 				...notStarted({
 					message: refused.answer.message,
 					name: /^\w+(?=:)/.exec(refused.answer.stacktrace ?? '')?.[0],
@@ -650,19 +650,12 @@ class N8nInstance {
 			`execution ${run.executionId} of ${workflowId} to end`,
 			{ timeoutMs, everyMs: 100 },
 		);
-		const execution = {
-			data: stored.data,
-			status: stored.status,
-			mode: stored.mode,
-			finished: Boolean(stored.finished),
-		};
-		const json = JSON.stringify(execution, null, 2);
+		const execution = storedRun(stored);
+		const base = meanwhile();
 		return {
-			stdout: `${this.served.stdout.slice(printedFrom.stdout)}\n${json}`,
-			stderr: this.served.stderr.slice(printedFrom.stderr),
-			durationMs: Date.now() - started,
+			...base,
+			stdout: `${base.stdout}\n${JSON.stringify(execution, null, 2)}`,
 			exitCode: execution.status === 'success' ? 0 : 1,
-			signal: null,
 			...runResult(execution),
 		};
 	}
@@ -888,6 +881,16 @@ class N8nInstance {
 				: `n8n start: not ready on ${url} within ${readyTimeoutMs} ms`,
 		);
 	}
+}
+
+/** The parts of an IRun that execute() reads, from an execution as stored (database row or REST answer). */
+function storedRun(stored) {
+	return {
+		data: stored.data,
+		status: stored.status,
+		mode: stored.mode,
+		finished: Boolean(stored.finished),
+	};
 }
 
 /** What execute() reports of an execution (IRun): run data, the last node's items and the error. */
